@@ -1,0 +1,116 @@
+"""Circle: a peer-support discussion board for people living with metastatic breast cancer."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type | Mapping | None = None) -> Flask:
+    """Build the application.
+
+    `config` may be a config class (used instead of the one `BOARD_ENV` picks) or
+    a mapping applied on top of it (handy in tests).
+    """
+    from config import config_from_env
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_env())
+        if config:
+            app.config.from_mapping(config)
+    app.config.from_prefixed_env()
+    if isinstance(config, Mapping) and config:
+        app.config.from_mapping(config)  # explicit test overrides win
+    check_config(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    env = app.config.get("ENV_NAME", "development")
+    if env == "production":
+        if not app.config.get("SECRET_KEY"):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Circle refuses to start in production without a "
+                "secret key: set the SECRET_KEY environment variable to a long random value."
+            )
+        if not app.config.get("RATELIMIT_ENABLED", True):
+            app.logger.warning("RATE LIMITS ARE OFF (RATELIMIT_ENABLED=false): never do this on a public site.")
+        workers = int(os.environ.get("WEB_CONCURRENCY", os.environ.get("GUNICORN_WORKERS", "1")) or 1)
+        if workers > 1 and str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+            raise RuntimeError(
+                "More than one worker needs shared rate-limit storage: set REDIS_URL "
+                "(memory:// counts per process)."
+            )
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set.")
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.logger.handlers or env != "testing":
+        logging.basicConfig(level=logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from board import models  # noqa: F401  (registers the models on the metadata)
+    from board.extensions import csrf, db, limiter, login_manager, migrate
+    from board.db_setup import configure_engine, render_item
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+        compare_type=False, render_item=render_item,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from board.auth.loader import load_user  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from board.auth import bp as auth_bp
+    from board.forum import bp as forum_bp
+    from board.health import bp as health_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(forum_bp)
+    app.register_blueprint(health_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from board.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from board.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from board.cli import register
+
+    register(app)

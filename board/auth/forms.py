@@ -1,0 +1,28 @@
+"""Account forms: shape only (lengths, required, choices). Rules live in services."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from board.models.user import IDENTITIES
+
+
+class RegisterForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired("Please choose a username."), Length(max=60)])
+    email = StringField("Email address", validators=[DataRequired("Please enter your email address."), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Please choose a password."), Length(max=1000)])
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username or email address", validators=[DataRequired("Please enter your username or email address."), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Please enter your password."), Length(max=1000)])
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[Length(max=60, message="Please keep it to 60 characters or fewer.")])
+    city = StringField("Town or city", validators=[Length(max=80, message="Please keep it to 80 characters or fewer.")])
+    region = StringField("State or region", validators=[Length(max=80, message="Please keep it to 80 characters or fewer.")])
+    identity = SelectField("I am…", choices=list(IDENTITIES.items()), validate_choice=True)
+    bio = TextAreaField("About you", validators=[Length(max=1000, message="Please keep your bio to 1,000 characters or fewer.")])

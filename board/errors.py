@@ -1,0 +1,90 @@
+"""Error pages in the site's style, each with a way back."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, InterfaceError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Something went wrong with that request",
+          "The page couldn't understand what was sent. Please go back and try again."),
+    403: ("You can't do that here",
+          "You don't have permission to see this page or do this action."),
+    404: ("We couldn't find that page",
+          "It may have been moved or removed, or the link may have a typo."),
+    405: ("That didn't work",
+          "This page can't be used that way. Please go back and try again."),
+    413: ("That was too large",
+          "What you sent was larger than we accept. Please shorten it and try again."),
+    429: ("Please slow down a little",
+          "You've done that several times in a short while. Please wait a moment and try again."),
+    500: ("Something went wrong on our side",
+          "We're sorry. The problem has been logged. Please try again in a moment."),
+    503: ("Circle is briefly unavailable",
+          "We can't reach our database right now. Please try again in a minute — what you wrote is kept below if you were posting."),
+}
+
+
+def render_error(code: int, description: str | None = None, **extra):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=title, status=code), code
+    kept_text = extra.pop("kept_text", None)
+    if kept_text is None and request.method == "POST":
+        kept_text = _kept_text()
+    return render_template(
+        "errors/error.html", code=code, title=title, message=description or message,
+        kept_text=kept_text, **extra,
+    ), code
+
+
+def _kept_text() -> str | None:
+    """A POSTed form's text, shown back on an error page so the member doesn't lose it."""
+    try:
+        parts = [request.form.get(name, "") for name in ("title", "body", "note")]
+    except Exception:  # noqa: BLE001 - a malformed body must not turn into a second error
+        return None
+    text = "\n\n".join(p for p in parts if p and p.strip())
+    return text or None
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, "Your form expired or was sent from somewhere else, so nothing was saved. "
+            "Please go back, reload the page and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        description = None
+        if code == 429:
+            description = (
+                "You've done that several times in a short while. Please wait a minute and try again."
+            )
+            retry = getattr(error, "retry_after", None)
+            if retry:
+                description = f"You've done that several times in a short while. Please try again in {retry}."
+        response = render_error(code if code in MESSAGES else (400 if 400 <= code < 500 else 500), description)
+        if code not in MESSAGES:
+            return response[0], code
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_down(error):
+        from board.extensions import db
+
+        app.logger.error("Database unavailable: %s", error)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            pass
+        return render_error(503)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_error(500)

@@ -1,0 +1,243 @@
+"""Forum business rules: threads, replies, edits, deletion and the counters they move.
+
+Services take the acting user, check rules and permissions, change state,
+`flush()` and return. The view commits once.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from board.domain import RuleViolation
+from board.extensions import db
+from board.markup import clean_line, clean_text, render_markdown
+from board.models import (
+    DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic, User, utcnow,
+)
+from board.moderation import services as moderation
+from board.notifications.services import notify
+from board.permissions import PermissionDenied, can_delete_post, can_edit_post, can_reply, require_can_post
+
+TITLE_MIN, TITLE_MAX = 5, 150
+BODY_MIN, BODY_MAX = 1, 20_000
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"\([^)]*\)", " ", text)
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text[:max_length].rstrip("-")
+
+
+def clean_title(title: str | None) -> str:
+    title = clean_line(title)
+    if len(title) < TITLE_MIN:
+        raise RuleViolation(f"Please give your thread a title of at least {TITLE_MIN} characters.", "title")
+    if len(title) > TITLE_MAX:
+        raise RuleViolation(f"Please keep the title to {TITLE_MAX} characters or fewer.", "title")
+    return title
+
+
+def clean_body(body: str | None) -> str:
+    body = clean_text(body).strip()
+    if len(body) < BODY_MIN:
+        raise RuleViolation("Please write something before posting.", "body")
+    if len(body) > BODY_MAX:
+        raise RuleViolation(
+            f"Your post is {len(body):,} characters long; the limit is {BODY_MAX:,}. "
+            "Please shorten it or split it into two posts.",
+            "body",
+        )
+    return body
+
+
+# ---------------------------------------------------------------- counters
+
+def _post_became_public(post: Post) -> None:
+    """A post turned published: move the thread, topic and author counters in this transaction."""
+    thread = post.thread
+    topic = thread.topic
+    thread.post_count += 1
+    topic.post_count += 1
+    if post.author is not None:
+        post.author.post_count += 1
+    if thread.last_post_id is None or post.id >= thread.last_post_id:
+        thread.last_post_id = post.id
+        thread.last_poster_id = post.author_id
+        thread.last_activity_at = max(thread.last_activity_at, post.created_at) if thread.post_count > 1 else post.created_at
+    if post.is_first and thread.status != PUBLISHED:
+        _thread_became_public(thread)
+    elif thread.status == PUBLISHED:
+        _touch_topic(topic, thread)
+
+
+def _post_left_public(post: Post) -> None:
+    thread = post.thread
+    thread.post_count = max(thread.post_count - 1, 0)
+    thread.topic.post_count = max(thread.topic.post_count - 1, 0)
+    if post.author is not None:
+        post.author.post_count = max(post.author.post_count - 1, 0)
+    if thread.last_post_id == post.id:
+        previous = db.session.execute(
+            select(Post.id, Post.author_id, Post.created_at)
+            .where(Post.thread_id == thread.id, Post.status == PUBLISHED, Post.id != post.id)
+            .order_by(Post.id.desc())
+            .limit(1)
+        ).first()
+        if previous is not None:
+            thread.last_post_id, thread.last_poster_id, thread.last_activity_at = previous
+        else:
+            thread.last_post_id = None
+            thread.last_poster_id = None
+
+
+def _thread_became_public(thread: Thread) -> None:
+    thread.status = PUBLISHED
+    thread.topic.thread_count += 1
+    _touch_topic(thread.topic, thread)
+
+
+def _thread_left_public(thread: Thread, status: str) -> None:
+    if thread.status == PUBLISHED:
+        thread.topic.thread_count = max(thread.topic.thread_count - 1, 0)
+    thread.status = status
+
+
+def _touch_topic(topic: Topic, thread: Thread) -> None:
+    if topic.last_activity_at is None or thread.last_activity_at >= topic.last_activity_at:
+        topic.last_activity_at = thread.last_activity_at
+        topic.last_thread_id = thread.id
+
+
+def set_post_status(post: Post, status: str) -> None:
+    """The one way a post's status changes; keeps every counter right."""
+    if post.status == status:
+        return
+    was_public = post.status == PUBLISHED
+    post.status = status
+    post.status_changed_at = utcnow()
+    db.session.flush()
+    if status == PUBLISHED and not was_public:
+        _post_became_public(post)
+    elif was_public and status != PUBLISHED:
+        _post_left_public(post)
+    if post.is_first and status in (PENDING, HIDDEN, REJECTED):
+        _thread_left_public(post.thread, status)
+    elif post.is_first and status in (DELETED, REMOVED) and post.thread.post_count == 0:
+        _thread_left_public(post.thread, status)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- writing
+
+def _screen(author: User, text: str, kind: str, context: dict | None = None):
+    verdict = moderation.screen(author, text, kind, context)
+    if verdict.action == "block":
+        raise RuleViolation(verdict.message or "Your post contains wording that isn't allowed here.", "body")
+    return verdict
+
+
+def create_thread(author: User, topic: Topic, title: str, body: str) -> Thread:
+    require_can_post(author)
+    title = clean_title(title)
+    body = clean_body(body)
+    verdict = _screen(author, f"{title}\n\n{body}", "thread", {"topic": topic})
+    status = moderation.status_for(verdict)
+    now = utcnow()
+    thread = Thread(
+        topic=topic, author=author, title=title, slug=slugify(title), status=PENDING,
+        created_at=now, last_activity_at=now,
+    )
+    post = Post(
+        thread=thread, author=author, body_source=body, body_html=render_markdown(body),
+        status=PENDING, is_first=True, created_at=now,
+    )
+    db.session.add_all([thread, post])
+    db.session.flush()
+    thread.first_post_id = post.id
+    set_post_status(post, status)
+    moderation.after_write(author=author, verdict=verdict, post=post)
+    db.session.flush()
+    return thread
+
+
+def create_reply(author: User, thread: Thread, body: str) -> Post:
+    require_can_post(author)
+    if not can_reply(author, thread):
+        raise PermissionDenied("This thread is locked, so new replies are closed.")
+    if thread.status != PUBLISHED and thread.author_id != author.id and not author.is_staff:
+        raise PermissionDenied("This thread is not open for replies.")
+    body = clean_body(body)
+    verdict = _screen(author, body, "reply", {"thread": thread, "topic": thread.topic})
+    post = Post(
+        thread=thread, author=author, body_source=body, body_html=render_markdown(body),
+        status=PENDING, created_at=utcnow(),
+    )
+    db.session.add(post)
+    db.session.flush()
+    set_post_status(post, moderation.status_for(verdict))
+    moderation.after_write(author=author, verdict=verdict, post=post)
+    if post.status == PUBLISHED:
+        notify_reply(post)
+    db.session.flush()
+    return post
+
+
+def notify_reply(post: Post) -> None:
+    """Tell the thread's author that someone replied (called when a reply becomes public)."""
+    thread = post.thread
+    if thread.author is None or thread.author_id == post.author_id:
+        return
+    name = post.author.public_name if post.author else "Someone"
+    notify(
+        thread.author, "reply", f"{name} replied to your thread “{thread.title}”.",
+        url=f"/posts/{post.id}", actor=post.author,
+    )
+
+
+def quote_markdown(post: Post) -> str:
+    """Markdown that quotes `post` at the start of a reply."""
+    author = post.author.public_name if post.author else "a former member"
+    lines = clean_text(post.body_source).strip().splitlines() or [""]
+    quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
+    return f"{author} wrote:\n\n{quoted}\n\n"
+
+
+def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> Post:
+    if not can_edit_post(editor, post):
+        raise PermissionDenied("You can only edit your own posts.")
+    body = clean_body(body)
+    new_title = clean_title(title) if (post.is_first and title is not None) else None
+    if body == post.body_source and (new_title is None or new_title == post.thread.title):
+        return post
+    verdict = _screen(editor, f"{new_title or ''}\n\n{body}", "edit", {"post": post, "thread": post.thread})
+    db.session.add(PostRevision(
+        post_id=post.id, editor_id=editor.id, body_source=post.body_source, body_html=post.body_html,
+        created_at=utcnow(),
+    ))
+    post.body_source = body
+    post.body_html = render_markdown(body)
+    post.edited_at = utcnow()
+    if new_title is not None:
+        post.thread.title = new_title
+        post.thread.slug = slugify(new_title)
+    if post.status == REJECTED:
+        # An author fixing a returned post sends it back to moderators.
+        set_post_status(post, PENDING)
+        verdict = replace(verdict, action="review", reasons=(*verdict.reasons, "Edited after being returned"))
+    if verdict.action == "review" and post.status == PUBLISHED:
+        set_post_status(post, PENDING)
+    moderation.after_write(author=editor, verdict=verdict, post=post)
+    db.session.flush()
+    return post
+
+
+def delete_post(user: User, post: Post) -> Post:
+    if not can_delete_post(user, post):
+        raise PermissionDenied("You can only delete your own posts.")
+    set_post_status(post, DELETED)
+    db.session.flush()
+    return post

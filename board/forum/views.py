@@ -1,0 +1,228 @@
+"""Forum pages. Thin: load, check permission, call one service, commit once, redirect."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from board.domain import RuleViolation
+from board.extensions import db
+from board.forum import bp, queries, services
+from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
+from board.models import Post, PostRevision, Thread, Topic
+from board.permissions import PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for
+from board.visibility import can_see_thread, can_see_topic, post_text_visible
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 18:
+        abort(404)
+    return int(value)
+
+
+def _per_page(default: int) -> int:
+    value = request.args.get("per_page")
+    if value and value.isdigit():
+        return max(10, min(int(value), 50))
+    return default
+
+
+def _topic_or_404(slug: str) -> Topic:
+    topic = db.one_or_404(select(Topic).where(Topic.slug == slug))
+    return topic
+
+
+def _require_topic_access(topic: Topic):
+    if not can_see_topic(current_user, topic):
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+def _thread_or_404(thread_id: int) -> Thread:
+    thread = db.session.scalar(select(Thread).where(Thread.id == thread_id).options(joinedload(Thread.topic)))
+    if thread is None:
+        abort(404)
+    return thread
+
+
+@bp.get("/")
+def index():
+    topics = queries.home_topics(current_user)
+    latest = queries.latest_threads(current_user, limit=8)
+    extras = {}
+    featured_loader = current_app.extensions.get("circle.featured_stories")
+    if featured_loader:
+        extras["featured_stories"] = featured_loader()
+    return render_template("forum/index.html", topics=topics, latest=latest, **extras)
+
+
+@bp.get("/topics/<slug>")
+def topic(slug: str):
+    topic = _topic_or_404(slug)
+    denied = _require_topic_access(topic)
+    if denied:
+        return denied
+    try:
+        page = queries.topic_threads(
+            current_user, topic, request.args.get("cursor"), current_app.config["BOARD_THREADS_PER_PAGE"]
+        )
+    except queries.BadCursor:
+        abort(404)
+    noindex = topic.members_only
+    return render_template("forum/topic.html", topic=topic, page=page, noindex=noindex)
+
+
+@bp.route("/topics/<slug>/new", methods=["GET", "POST"])
+@login_required
+def new_thread(slug: str):
+    topic = _topic_or_404(slug)
+    denied = _require_topic_access(topic)
+    if denied:
+        return denied
+    form = ThreadForm()
+    if form.validate_on_submit():
+        try:
+            thread = services.create_thread(current_user, topic, form.title.data, form.body.data)
+        except RuleViolation as exc:
+            getattr(form, exc.field or "body").errors.append(exc.message)
+        except PermissionDenied as exc:
+            form.form_errors.append(exc.message)
+            db.session.rollback()
+            return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT), 403
+        else:
+            db.session.commit()
+            after_commit(thread.first_post_id)
+            if thread.status == "pending":
+                flash("Thanks for posting. Your thread is waiting for a moderator to look at it — usually within a few hours.", "info")
+            return redirect(url_for(".thread", thread_id=thread.id, slug=thread.slug))
+        db.session.rollback()
+    code = 400 if request.method == "POST" else 200
+    return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT), code
+
+
+def after_commit(post_id: int | None) -> None:
+    """Hook for work that must follow a successful commit (crisis notices, inline mail)."""
+    hook = current_app.extensions.get("circle.after_post")
+    if hook and post_id:
+        hook(post_id)
+
+
+@bp.get("/threads/<int:thread_id>")
+@bp.get("/threads/<int:thread_id>-<slug>")
+def thread(thread_id: int, slug: str | None = None):
+    thread = _thread_or_404(thread_id)
+    if not can_see_topic(current_user, thread.topic):
+        return current_app.login_manager.unauthorized()
+    if not can_see_thread(current_user, thread):
+        abort(404)
+    per_page = _per_page(current_app.config["BOARD_POSTS_PER_PAGE"])
+    page = queries.thread_posts_page(
+        current_user, thread, after=_int_arg("after"), before=_int_arg("before"), start=_int_arg("from"),
+        last=request.args.get("page") == "last", per_page=per_page,
+    )
+    form = ReplyForm() if can_reply(current_user, thread) else None
+    return render_template(
+        "forum/thread.html", thread=thread, topic=thread.topic, page=page, form=form, per_page=per_page,
+        body_hint=BODY_HINT, post_text_visible=post_text_visible, can_edit_post=can_edit_post,
+        can_delete_post=can_delete_post, noindex=thread.topic.members_only,
+    )
+
+
+@bp.route("/threads/<int:thread_id>/reply", methods=["GET", "POST"])
+@login_required
+def reply(thread_id: int):
+    thread = _thread_or_404(thread_id)
+    if not can_see_thread(current_user, thread):
+        abort(404)
+    form = ReplyForm()
+    if request.method == "GET":
+        quote_id = _int_arg("quote")
+        if quote_id:
+            quoted = db.session.get(Post, quote_id)
+            if quoted is None or quoted.thread_id != thread.id or not post_text_visible(current_user, quoted):
+                abort(404)
+            form.body.data = services.quote_markdown(quoted)
+        return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT)
+    if form.validate_on_submit():
+        try:
+            post = services.create_reply(current_user, thread, form.body.data)
+        except RuleViolation as exc:
+            form.body.errors.append(exc.message)
+        except PermissionDenied as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT), 403
+        else:
+            db.session.commit()
+            after_commit(post.id)
+            if post.status == "pending":
+                flash("Thanks for your reply. It's waiting for a moderator to look at it — usually within a few hours.", "info")
+            return redirect(url_for(".post_permalink", post_id=post.id))
+        db.session.rollback()
+    return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT), 400
+
+
+@bp.get("/posts/<int:post_id>")
+def post_permalink(post_id: int):
+    post = db.get_or_404(Post, post_id)
+    if not can_see_thread(current_user, post.thread):
+        abort(404)
+    return redirect(url_for(".thread", thread_id=post.thread_id, slug=post.thread.slug, **{"from": post.id}) + f"#post-{post.id}")
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = db.get_or_404(Post, post_id)
+    get_post_for(current_user, post, "edit")
+    form = EditPostForm()
+    if request.method == "GET":
+        form.body.data = post.body_source
+        form.title.data = post.thread.title if post.is_first else ""
+        return render_template("forum/edit_post.html", post=post, form=form, body_hint=BODY_HINT)
+    if form.validate_on_submit():
+        try:
+            services.edit_post(current_user, post, form.body.data, form.title.data if post.is_first else None)
+        except RuleViolation as exc:
+            getattr(form, exc.field or "body").errors.append(exc.message)
+        except PermissionDenied as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            return render_template("forum/edit_post.html", post=post, form=form, body_hint=BODY_HINT), 403
+        else:
+            db.session.commit()
+            after_commit(post.id)
+            flash("Your changes are saved.", "success")
+            return redirect(url_for(".post_permalink", post_id=post.id))
+        db.session.rollback()
+    return render_template("forum/edit_post.html", post=post, form=form, body_hint=BODY_HINT), 400
+
+
+@bp.post("/posts/<int:post_id>/delete")
+@login_required
+def delete_post(post_id: int):
+    post = db.get_or_404(Post, post_id)
+    get_post_for(current_user, post, "delete")
+    services.delete_post(current_user, post)
+    db.session.commit()
+    flash("Your post was deleted. Replies to it stay in the thread.", "info")
+    thread = post.thread
+    if thread.status in ("published",) or can_see_thread(current_user, thread):
+        return redirect(url_for(".thread", thread_id=thread.id, slug=thread.slug))
+    return redirect(url_for(".topic", slug=thread.topic.slug))
+
+
+@bp.get("/posts/<int:post_id>/history")
+def post_history(post_id: int):
+    post = db.get_or_404(Post, post_id)
+    if not can_see_thread(current_user, post.thread) or not post_text_visible(current_user, post):
+        abort(404)
+    revisions = list(db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id, PostRevision.private.is_(False))
+        .order_by(PostRevision.id.desc())
+    ))
+    return render_template("forum/history.html", post=post, revisions=revisions)

@@ -1,0 +1,115 @@
+"""Markdown in, safe HTML out. The ONLY module that imports bleach.
+
+`render_markdown` runs at write time; templates print the stored result. If the
+allow-lists below change, `flask --app board content rerender` rebuilds every
+stored body.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import bleach
+from bleach.html5lib_shim import Filter
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "em", "strong", "del", "s", "ul", "ol", "li", "blockquote", "code", "pre",
+    "h3", "h4", "h5", "h6", "hr", "a",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+# Control characters other than tab and newline, plus lone surrogates and
+# non-characters that some databases refuse.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+_HEADING_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
+
+
+def clean_text(text: str | None) -> str:
+    """Remove NUL and other control characters (keep newline and tab), normalise line ends."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def clean_line(text: str | None) -> str:
+    """A single-line field: control characters removed, whitespace collapsed."""
+    text = clean_text(text).replace("\n", " ").replace("\t", " ")
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _build_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["linkify", "strikethrough"])
+
+    def heading_open(self, tokens, idx, options, env):
+        tokens[idx].tag = _HEADING_SHIFT.get(tokens[idx].tag, "h6")
+        return self.renderToken(tokens, idx, options, env)
+
+    def heading_close(self, tokens, idx, options, env):
+        tokens[idx].tag = _HEADING_SHIFT.get(tokens[idx].tag, "h6")
+        return self.renderToken(tokens, idx, options, env)
+
+    def image(self, tokens, idx, options, env):
+        # Images are never embedded: show a plain link with the alt text so no words vanish.
+        token = tokens[idx]
+        src = token.attrGet("src") or ""
+        alt = self.renderInlineAsText(token.children or [], options, env) or src
+        return f'<a href="{_escape(src)}">{_escape(alt)}</a>'
+
+    md.add_render_rule("heading_open", heading_open)
+    md.add_render_rule("heading_close", heading_close)
+    md.add_render_rule("image", image)
+    return md
+
+
+def _escape(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+class _LinkRelFilter(Filter):
+    """Every link gets rel="nofollow ugc noopener", whatever came before."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token.get("type") in ("StartTag", "EmptyTag") and token.get("name") == "a":
+                attrs = dict(token.get("data") or {})
+                attrs[(None, "rel")] = LINK_REL
+                token["data"] = attrs
+            yield token
+
+
+_md = _build_markdown()
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[_LinkRelFilter],
+)
+
+
+def render_markdown(source: str) -> str:
+    """Render member-written Markdown to safe HTML (CommonMark, raw HTML off)."""
+    source = clean_text(source)
+    if not source.strip():
+        return ""
+    html = _md.render(source)
+    return _cleaner.clean(html).strip()
+
+
+def excerpt(source: str, length: int = 200) -> str:
+    """Plain-text opening of a Markdown body (for cards and notifications); escape on output."""
+    text = re.sub(r"[`*_>#~\[\]()!]", "", clean_text(source))
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0]
+    return cut + "…"

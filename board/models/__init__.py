@@ -1,0 +1,18 @@
+"""All models, importable from one place."""
+from board.models.base import Base, utcnow
+from board.models.forum import (
+    DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic,
+)
+from board.models.moderation import (
+    CannedReason, ModerationAction, ModerationItem, Report, WatchedWord,
+)
+from board.models.notification import MailMessage, Notification
+from board.models.story import Story, StoryReaction, StoryTheme
+from board.models.user import Sanction, User
+
+__all__ = [
+    "Base", "utcnow", "User", "Sanction", "Topic", "Thread", "Post", "PostRevision",
+    "ModerationItem", "Report", "ModerationAction", "WatchedWord", "CannedReason",
+    "Notification", "MailMessage", "Story", "StoryTheme", "StoryReaction",
+    "PENDING", "PUBLISHED", "HIDDEN", "REJECTED", "REMOVED", "DELETED",
+]

@@ -1,0 +1,97 @@
+"""Member stories ("voices"): moderated, signed as the author chooses, withdrawable."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from board.models.base import Base, utcnow
+from board.models.user import User
+
+DRAFT = "draft"
+WITHDRAWN = "withdrawn"
+STORY_STATUSES = ("draft", "pending", "published", "hidden", "rejected", "removed", "withdrawn")
+
+SIGNATURE_STYLES = ("full", "initial", "first", "display", "anonymous")
+
+
+class Story(Base):
+    __tablename__ = "stories"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'pending', 'published', 'hidden', 'rejected', 'removed', 'withdrawn')",
+            name="status_known",
+        ),
+        CheckConstraint(
+            "signature_style IN ('full', 'initial', 'first', 'display', 'anonymous')", name="signature_known"
+        ),
+        Index("ix_stories_listing", "status", "featured", "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(150), default="")
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default=DRAFT)
+    prompt: Mapped[str] = mapped_column(String(40), default="")
+
+    # Signature as chosen for this story; the name parts are copied at submission
+    signature_style: Mapped[str] = mapped_column(String(12), default="first")
+    sig_first_name: Mapped[str] = mapped_column(String(60), default="")
+    sig_last_initial: Mapped[str] = mapped_column(String(2), default="")
+    sig_city: Mapped[str] = mapped_column(String(80), default="")
+    sig_region: Mapped[str] = mapped_column(String(80), default="")
+    signature: Mapped[str] = mapped_column(String(200), default="")  # rendered signature line
+
+    consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    featured_at: Mapped[datetime | None] = mapped_column(default=None)
+    helped_count: Mapped[int] = mapped_column(default=0)
+    moderator_note: Mapped[str] = mapped_column(Text, default="")
+
+    # An edit of a published story waits here until approved; the public keeps
+    # seeing the approved version meanwhile.
+    pending_title: Mapped[str | None] = mapped_column(String(150), default=None)
+    pending_body_source: Mapped[str | None] = mapped_column(Text, default=None)
+    pending_body_html: Mapped[str | None] = mapped_column(Text, default=None)
+
+    author: Mapped[User | None] = relationship()
+    themes: Mapped[list[StoryTheme]] = relationship(
+        back_populates="story", cascade="all, delete-orphan", order_by="StoryTheme.theme"
+    )
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.signature_style == "anonymous"
+
+    @property
+    def theme_slugs(self) -> list[str]:
+        return [t.theme for t in self.themes]
+
+
+class StoryTheme(Base):
+    __tablename__ = "story_themes"
+    __table_args__ = (Index("ix_story_themes_theme", "theme", "story_id"),)
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    story: Mapped[Story] = relationship(back_populates="themes")
+
+
+class StoryReaction(Base):
+    """"This helped me": one per member per story."""
+
+    __tablename__ = "story_reactions"
+    __table_args__ = (UniqueConstraint("story_id", "user_id", name="uq_story_reactions_story_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

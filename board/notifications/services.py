@@ -1,0 +1,32 @@
+"""In-app notifications (email copies arrive with the mail outbox)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from board.extensions import db
+from board.models import Notification, User, utcnow
+
+
+def notify(user: User | None, kind: str, text: str, url: str = "", actor: User | None = None) -> Notification | None:
+    """Tell `user` something. Nobody is notified of their own action; memorial and deleted accounts get nothing."""
+    if user is None or user.deleted_at is not None or user.memorial_at is not None:
+        return None
+    if actor is not None and actor.id == user.id:
+        return None
+    note = Notification(user_id=user.id, kind=kind, text=text[:1000], url=url, actor_id=actor.id if actor else None)
+    db.session.add(note)
+    return note
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

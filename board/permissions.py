@@ -1,0 +1,120 @@
+"""The ONLY place that decides who may do what.
+
+Views call these; services call them too, so a rule holds whatever the entry point.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from board.models import DELETED, REMOVED, Post, Story, Thread, User
+
+
+class PermissionDenied(Exception):
+    """The actor may not do this. Views answer 403 (or explain, e.g. a silence)."""
+
+    def __init__(self, message: str = "You don't have permission to do that.", kind: str = "forbidden"):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+def _active(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.deleted_at is None)
+
+
+def is_moderator(user: User | None) -> bool:
+    return _active(user) and user.role in ("moderator", "admin")
+
+
+def is_admin(user: User | None) -> bool:
+    return _active(user) and user.role == "admin"
+
+
+def posting_block_reason(user: User | None) -> str | None:
+    """Why this member cannot write right now, in plain words; None if they can."""
+    if not _active(user):
+        return "Please log in to post."
+    if user.is_suspended():
+        return "Your account is suspended."
+    if user.is_silenced():
+        until = user.silenced_until.strftime("%d %B %Y at %H:%M UTC")
+        return (
+            f"A moderator has paused your posting until {until}. You can still read everything. "
+            "Your text is below so you can keep it."
+        )
+    return None
+
+
+def require_can_post(user: User | None) -> None:
+    reason = posting_block_reason(user)
+    if reason:
+        raise PermissionDenied(reason, kind="silenced" if _active(user) and user.is_silenced() else "forbidden")
+
+
+def can_reply(user: User | None, thread: Thread) -> bool:
+    if posting_block_reason(user):
+        return False
+    if thread.locked and not is_moderator(user):
+        return False
+    return True
+
+
+def can_edit_post(user: User | None, post: Post) -> bool:
+    if not _active(user) or post.status in (DELETED, REMOVED):
+        return False
+    if post.author_id != user.id:
+        return False
+    return posting_block_reason(user) is None and not (post.thread.locked and not is_moderator(user))
+
+
+def can_delete_post(user: User | None, post: Post) -> bool:
+    return _active(user) and post.author_id == user.id and post.status not in (DELETED, REMOVED)
+
+
+def can_edit_story(user: User | None, story: Story) -> bool:
+    return _active(user) and story.author_id == user.id and story.status not in ("removed",)
+
+
+def can_moderate_user(moderator: User | None, target: User) -> bool:
+    """Moderators act on members only; admins also on moderators; nobody on themselves or admins."""
+    if not is_moderator(moderator) or moderator.id == target.id:
+        return False
+    if target.role == "admin":
+        return False
+    if target.role == "moderator":
+        return False
+    return True
+
+
+def get_post_for(user: User | None, post: Post, action: str) -> Post:
+    """flaskr's get_post idea: 403 unless `user` may do `action` on `post`."""
+    checks = {"edit": can_edit_post, "delete": can_delete_post}
+    if not checks[action](user, post):
+        abort(403)
+    return post
+
+
+def require_role(*roles: str):
+    """View decorator: 403 unless the current user has one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from flask_login import current_app
+
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+moderator_required = require_role("moderator", "admin")
+admin_required = require_role("admin")

@@ -1,0 +1,78 @@
+"""Template globals and filters."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, g, request
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+
+def timeago(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return ""
+    now = now or datetime.now(UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    days = hours // 24
+    if days < 30:
+        return f"{days} day{'s' if days != 1 else ''} ago"
+    return value.strftime("%-d %b %Y")
+
+
+def exact_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%-d %B %Y at %H:%M UTC")
+
+
+def time_tag(value: datetime | None) -> Markup:
+    """<time> with a relative label; the exact time is in the title (hover) and datetime attribute."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{iso}" title="{exact}">{rel}</time>').format(
+        iso=value.isoformat(), exact=exact_time(value), rel=timeago(value)
+    )
+
+
+def pluralize(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["timeago"] = timeago
+    app.jinja_env.filters["exact_time"] = exact_time
+    app.jinja_env.globals["time_tag"] = time_tag
+    app.jinja_env.globals["pluralize"] = pluralize
+    app.jinja_env.globals["url_rules"] = app.view_functions
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def site_context():
+        unread = 0
+        if current_user.is_authenticated:
+            if "unread_notifications" not in g:
+                from board.notifications.services import unread_count
+
+                g.unread_notifications = unread_count(current_user)
+            unread = g.unread_notifications
+        text_size = "normal"
+        if current_user.is_authenticated:
+            text_size = current_user.text_size or "normal"
+        elif request.cookies.get("text_size") in ("normal", "large", "larger"):
+            text_size = request.cookies["text_size"]
+        return {
+            "site_name": app.config.get("BOARD_SITE_NAME", "Circle"),
+            "unread_notifications": unread,
+            "text_size": text_size,
+        }

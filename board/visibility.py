@@ -1,0 +1,105 @@
+"""The ONLY place that decides who may see what.
+
+Every public listing builds its WHERE clause from these helpers, so a pending,
+hidden, rejected, removed or withdrawn item cannot leak through a page that
+forgot a filter.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, true
+
+from board.models import DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, Story, Thread, Topic, User
+
+# Posts shown in a thread to everybody: published ones, and placeholders for
+# those removed or hidden, so the conversation around them still reads.
+THREAD_PLACEHOLDER_STATUSES = (DELETED, REMOVED, HIDDEN)
+
+
+def _viewer_id(viewer: User | None) -> int | None:
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        return viewer.id
+    return None
+
+
+def is_staff(viewer: User | None) -> bool:
+    return _viewer_id(viewer) is not None and viewer.role in ("moderator", "admin")
+
+
+def visible_topics(viewer: User | None):
+    """Members-only topics are invisible to anonymous visitors."""
+    if _viewer_id(viewer) is None:
+        return Topic.members_only.is_(False)
+    return true()
+
+
+def can_see_topic(viewer: User | None, topic: Topic) -> bool:
+    return not topic.members_only or _viewer_id(viewer) is not None
+
+
+def visible_threads(viewer: User | None):
+    """Threads listed on topic pages and the home page."""
+    uid = _viewer_id(viewer)
+    if is_staff(viewer):
+        return Thread.status.in_((PUBLISHED, PENDING, HIDDEN))
+    if uid is None:
+        return Thread.status == PUBLISHED
+    return or_(Thread.status == PUBLISHED, and_(Thread.author_id == uid, Thread.status.in_((PENDING, HIDDEN, REJECTED))))
+
+
+def can_see_thread(viewer: User | None, thread: Thread) -> bool:
+    if not can_see_topic(viewer, thread.topic):
+        return False
+    if thread.status == PUBLISHED:
+        return True
+    if is_staff(viewer):
+        return True
+    uid = _viewer_id(viewer)
+    return uid is not None and thread.author_id == uid and thread.status in (PENDING, HIDDEN, REJECTED)
+
+
+def thread_posts(viewer: User | None):
+    """Posts listed on a thread page (placeholders included for removed ones)."""
+    uid = _viewer_id(viewer)
+    shown = Post.status.in_((PUBLISHED, *THREAD_PLACEHOLDER_STATUSES))
+    if is_staff(viewer):
+        return Post.status.in_((PUBLISHED, PENDING, HIDDEN, DELETED, REMOVED))
+    if uid is None:
+        return shown
+    return or_(shown, and_(Post.author_id == uid, Post.status.in_((PENDING, REJECTED))))
+
+
+def public_posts(viewer: User | None):
+    """Posts whose text may be shown outside their thread (profiles, search)."""
+    uid = _viewer_id(viewer)
+    if uid is None:
+        return Post.status == PUBLISHED
+    return or_(Post.status == PUBLISHED, and_(Post.author_id == uid, Post.status.in_((PENDING, HIDDEN, REJECTED))))
+
+
+def post_text_visible(viewer: User | None, post: Post) -> bool:
+    """May `viewer` read this post's words (not just its placeholder)?"""
+    if post.status == PUBLISHED:
+        return True
+    if post.status in (DELETED, REMOVED):
+        return False
+    uid = _viewer_id(viewer)
+    if uid is not None and post.author_id == uid:
+        return True
+    return is_staff(viewer) and post.status in (PENDING, HIDDEN)
+
+
+def public_stories():
+    return Story.status == PUBLISHED
+
+
+def can_see_story(viewer: User | None, story: Story) -> bool:
+    if story.status == PUBLISHED:
+        return True
+    uid = _viewer_id(viewer)
+    if uid is not None and story.author_id == uid:
+        return True
+    return is_staff(viewer) and story.status in (PENDING, HIDDEN, REJECTED, REMOVED)
+
+
+def nothing():
+    return false()

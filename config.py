@@ -1,0 +1,129 @@
+"""Circle configuration.
+
+`BOARD_ENV` picks a class (development by default). Every class reads its
+settings from environment variables; after the class, `create_app` also
+applies `app.config.from_prefixed_env()` so any Flask or extension setting can
+be given as `FLASK_<NAME>`.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+DEFAULT_CRISIS_TEXT = (
+    "If you are thinking about ending your life or hurting yourself, you do not have to "
+    "face this alone. In the US, call or text 988 to reach the Suicide & Crisis Lifeline, "
+    "any time of day or night. Elsewhere, please call your local emergency number or go "
+    "to the nearest emergency department. You can also tell your care team how you feel."
+)
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common spellings of a PostgreSQL URL and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'board.sqlite'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+
+    # Rate limits (Flask-Limiter)
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+
+    # Mail
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Circle <no-reply@circle.invalid>")
+    MAIL_SEND_INLINE = False
+
+    # Site settings
+    BOARD_SITE_NAME = "Circle"
+    BOARD_BASE_URL = os.environ.get("BOARD_BASE_URL", "http://127.0.0.1:5000")
+    BOARD_CRISIS_TEXT = os.environ.get("BOARD_CRISIS_TEXT", DEFAULT_CRISIS_TEXT)
+    BOARD_TRUST_POSTS = _int("BOARD_TRUST_POSTS", 3)
+    BOARD_TRUST_DAYS = _int("BOARD_TRUST_DAYS", 2)
+    BOARD_REPORT_HIDE_WEIGHT = float(os.environ.get("BOARD_REPORT_HIDE_WEIGHT", "3"))
+    BOARD_NEW_MEMBER_MAX_LINKS = _int("BOARD_NEW_MEMBER_MAX_LINKS", 2)
+    BOARD_THREADS_PER_PAGE = 30
+    BOARD_POSTS_PER_PAGE = 25
+    BOARD_STORIES_PER_PAGE = 20
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    MAIL_SEND_INLINE = True
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_STORAGE_URI = "memory://"
+    BOARD_BASE_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("BOARD_ENV", "development").strip().lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"BOARD_ENV must be one of {', '.join(CONFIGS)}; got {name!r}")
+    return CONFIGS[name]
