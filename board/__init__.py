@@ -65,8 +65,9 @@ def check_config(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if not app.logger.handlers or env != "testing":
+    if env != "testing":
         logging.basicConfig(level=logging.INFO)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:
@@ -92,10 +93,12 @@ def register_blueprints(app: Flask) -> None:
     from board.auth import bp as auth_bp
     from board.forum import bp as forum_bp
     from board.health import bp as health_bp
+    from board.moderation import bp as moderation_bp
+    from board.notifications import bp as notifications_bp
+    from board.stories import bp as stories_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(forum_bp)
-    app.register_blueprint(health_bp)
+    for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp):
+        app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

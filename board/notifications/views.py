@@ -1,0 +1,1 @@
+from board.notifications import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from board.stories import bp  # noqa: F401
