@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from board.extensions import db
@@ -54,6 +55,7 @@ def seed_topics() -> int:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--demo", is_flag=True, help="Also create demo members, threads and stories (first time only).")
 def seed_command(demo: bool) -> None:
     """Create the topics (and, with --demo, demo content). Safe to run again."""
@@ -70,7 +72,7 @@ def seed_command(demo: bool) -> None:
 
 # ---------------------------------------------------------------- users
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Manage member accounts."""
 
@@ -118,7 +120,7 @@ def users_set_role(username: str, role: str) -> None:
 
 # ---------------------------------------------------------------- content
 
-@click.group("content")
+@click.group("content", cls=AppGroup)
 def content_group() -> None:
     """Maintain stored content."""
 

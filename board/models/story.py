@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.models.base import Base, utcnow
@@ -47,7 +47,9 @@ class Story(Base):
 
     consent_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the public version last changed (publication or an approved edit)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -60,6 +62,12 @@ class Story(Base):
     pending_title: Mapped[str | None] = mapped_column(String(150), default=None)
     pending_body_source: Mapped[str | None] = mapped_column(Text, default=None)
     pending_body_html: Mapped[str | None] = mapped_column(Text, default=None)
+    # A changed signature of a published story waits too (style, name parts and
+    # rendered line), except a switch to anonymous, which applies at once.
+    pending_signature: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
+    # A moderator returned the pending edit (reason in moderator_note); the
+    # approved version stays public and the author keeps the edited text.
+    pending_edit_returned: Mapped[bool] = mapped_column(Boolean, default=False)
 
     author: Mapped[User | None] = relationship()
     themes: Mapped[list[StoryTheme]] = relationship(
@@ -73,6 +81,14 @@ class Story(Base):
     @property
     def theme_slugs(self) -> list[str]:
         return [t.theme for t in self.themes]
+
+    @property
+    def has_pending_edit(self) -> bool:
+        return (
+            self.pending_body_source is not None
+            or self.pending_title is not None
+            or self.pending_signature is not None
+        )
 
 
 class StoryTheme(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 03:55:35.643328
+Create Date: 2026-11-22 04:01:29.710153
 
 """
 from alembic import op
@@ -140,6 +140,7 @@ def upgrade():
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('featured', sa.Boolean(), nullable=False),
@@ -149,6 +150,8 @@ def upgrade():
     sa.Column('pending_title', sa.String(length=150), nullable=True),
     sa.Column('pending_body_source', sa.Text(), nullable=True),
     sa.Column('pending_body_html', sa.Text(), nullable=True),
+    sa.Column('pending_signature', sa.JSON(), nullable=True),
+    sa.Column('pending_edit_returned', sa.Boolean(), nullable=False),
     sa.CheckConstraint("signature_style IN ('full', 'initial', 'first', 'display', 'anonymous')", name=op.f('ck_stories_signature_known')),
     sa.CheckConstraint("status IN ('draft', 'pending', 'published', 'hidden', 'rejected', 'removed', 'withdrawn')", name=op.f('ck_stories_status_known')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_stories_author_id_users'), ondelete='SET NULL'),
