@@ -7,7 +7,6 @@ stored body.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import bleach
 from bleach.html5lib_shim import Filter
@@ -25,6 +24,12 @@ LINK_REL = "nofollow ugc noopener"
 # non-characters that some databases refuse.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
+# Single-line fields (titles, names) also lose line/paragraph separators and the
+# bidirectional overrides that can make a name read backwards.
+_LINE_SPOOF = re.compile(r"[\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+_URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+
 _HEADING_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
 
 
@@ -38,13 +43,27 @@ def clean_text(text: str | None) -> str:
 
 def clean_line(text: str | None) -> str:
     """A single-line field: control characters removed, whitespace collapsed."""
-    text = clean_text(text).replace("\n", " ").replace("\t", " ")
+    text = _LINE_SPOOF.sub("", clean_text(text)).replace("\n", " ").replace("\t", " ")
     return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _validate_link(url: str) -> bool:
+    """Only http/https/mailto, or a relative URL with no ':' before its first / ? #.
+
+    markdown-it's own check blocks only javascript/vbscript/file/data, and bleach
+    reads `scheme:digits` as a relative URL, so `tel:1` or `ms-settings:1` would pass both.
+    """
+    url = url.strip()
+    match = _URL_SCHEME.match(url)
+    if match:
+        return match.group(1).lower() in ALLOWED_PROTOCOLS
+    return ":" not in re.split(r"[/?#]", url, maxsplit=1)[0]
 
 
 def _build_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["linkify", "strikethrough"])
+    md.validateLink = _validate_link
 
     def heading_open(self, tokens, idx, options, env):
         tokens[idx].tag = _HEADING_SHIFT.get(tokens[idx].tag, "h6")
@@ -101,15 +120,22 @@ def render_markdown(source: str) -> str:
     source = clean_text(source)
     if not source.strip():
         return ""
-    html = _md.render(source)
+    html = clean_text(_md.render(source))  # entities such as &#12; decode to control characters
     return _cleaner.clean(html).strip()
 
 
 def excerpt(source: str, length: int = 200) -> str:
     """Plain-text opening of a Markdown body (for cards and notifications); escape on output."""
-    text = re.sub(r"[`*_>#~\[\]()!]", "", clean_text(source))
+    text = clean_text(source)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: keep their words
+    text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+", "", text, flags=re.M)  # block markers
+    text = re.sub(r"[`*_~]", "", text)
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) <= length:
         return text
-    cut = text[:length].rsplit(" ", 1)[0]
-    return cut + "…"
+    window = text[: length + 1]
+    if window.endswith(" ") or " " not in window:
+        cut = text[:length]  # ends at a word boundary, or one word too long to keep whole
+    else:
+        cut = window.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
