@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 5000
 export FLASK_APP := board
 
-.PHONY: run test install install-dev serve clean
+.PHONY: run test install install-dev serve bench bench-large load clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -28,6 +28,22 @@ run: install
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Production serving: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log,
+# PORT). Set SECRET_KEY, DATABASE_URL and REDIS_URL first; see docs/serving.md.
+serve: install
+	BOARD_ENV=$${BOARD_ENV:-production} $(PY) -m flask --app board db upgrade
+	BOARD_ENV=$${BOARD_ENV:-production} PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py 'board:create_app()'
+
+# Benchmarks (not part of `make test`); see bench/README.md. BENCH_ARGS="--duration 3" for a quick run.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-large: install
+	$(PY) bench/run.py --scale $(BENCH_ARGS)
+
+load: install
+	$(PY) bench/load_posting.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -70,6 +70,7 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count per process rather than fail
 
     # Mail
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -79,10 +80,13 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Circle <no-reply@circle.invalid>")
     MAIL_SEND_INLINE = False
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
 
     # Site settings
     BOARD_SITE_NAME = "Circle"
     BOARD_BASE_URL = os.environ.get("BOARD_BASE_URL", "http://127.0.0.1:5000")
+    BOARD_CONTACT_EMAIL = os.environ.get("BOARD_CONTACT_EMAIL", "")  # where members report problems
+    BOARD_TRUSTED_PROXIES = _int("BOARD_TRUSTED_PROXIES", 0)  # proxies in front (ProxyFix) for per-IP limits
     BOARD_CRISIS_TEXT = os.environ.get("BOARD_CRISIS_TEXT", DEFAULT_CRISIS_TEXT)
     BOARD_TRUST_POSTS = _int("BOARD_TRUST_POSTS", 3)
     BOARD_TRUST_DAYS = _int("BOARD_TRUST_DAYS", 2)

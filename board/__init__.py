@@ -37,6 +37,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     check_config(app)
 
     register_extensions(app)
+    __import__("board.security", fromlist=["register"]).register(app)  # headers, limits, inline mail
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -91,13 +92,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from board.auth import bp as auth_bp
+    from board.display import bp as display_bp
     from board.forum import bp as forum_bp
     from board.health import bp as health_bp
     from board.moderation import bp as moderation_bp
     from board.notifications import bp as notifications_bp
+    from board.search_views import bp as search_bp
     from board.stories import bp as stories_bp
 
-    for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp):
+    for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp, search_bp, display_bp):
         app.register_blueprint(bp)
 
 

@@ -62,6 +62,10 @@ def seed_command(demo: bool) -> None:
     created = seed_topics()
     db.session.commit()
     click.echo(f"Topics: {created} created.")
+    from board.moderation.services import seed_moderation  # watched phrases and canned reasons
+
+    click.echo("Watched phrases: {} added. Canned reasons: {} added.".format(*seed_moderation()))
+    db.session.commit()
     if demo:
         from board.demo import seed_demo
 

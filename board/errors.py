@@ -61,16 +61,22 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         description = None
+        seconds = None
         if code == 429:
+            from board.security import retry_after_seconds, when_to_try_again
+
+            seconds = retry_after_seconds()
             description = (
-                "You've done that several times in a short while. Please wait a minute and try again."
+                "You've done that several times in a short while, so we've paused it for a moment. "
+                f"Please try again {when_to_try_again(seconds)}."
             )
-            retry = getattr(error, "retry_after", None)
-            if retry:
-                description = f"You've done that several times in a short while. Please try again in {retry}."
-        response = render_error(code if code in MESSAGES else (400 if 400 <= code < 500 else 500), description)
-        if code not in MESSAGES:
-            return response[0], code
+        known = code if code in MESSAGES else (400 if 400 <= code < 500 else 500)
+        body, _ = render_error(known, description)
+        response = app.make_response((body, code))
+        if code == 429 and seconds:
+            response.headers["Retry-After"] = str(seconds)
+        if code == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(OperationalError)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 
 from board.models import DELETED, REMOVED, Post, Story, Thread, User
@@ -45,7 +45,24 @@ def posting_block_reason(user: User | None) -> str | None:
             f"A moderator has paused your posting until {until}. You can still read everything. "
             "Your text is below so you can keep it."
         )
+    if user.email_verified_at is None:
+        return unverified_message()
     return None
+
+
+def unverified_message() -> str:
+    """Kind words for a member who hasn't confirmed their email yet, with a link to a new one."""
+    text = ("Please confirm your email address before you post, report or share a story: "
+            "open the link we emailed you. You can read everything meanwhile.")
+    try:
+        from flask import url_for
+        from markupsafe import Markup
+
+        # Built with Markup.format, so only our own fixed words and URL are unescaped.
+        return Markup('{} <a href="{}">Send me a new link</a>.').format(
+            text, url_for("auth.resend_verification"))
+    except RuntimeError:  # no request (CLI, services called from tests)
+        return text + " You can ask for a new link on the Account settings page."
 
 
 def require_can_post(user: User | None) -> None:
@@ -78,6 +95,15 @@ def can_edit_story(user: User | None, story: Story) -> bool:
     return _active(user) and story.author_id == user.id and story.status not in ("removed",)
 
 
+def can_withdraw_story(user: User | None, story: Story) -> bool:
+    """Authors take their story down at any time, no moderator needed (and even while silenced)."""
+    return _active(user) and story.author_id == user.id and story.status in ("pending", "published", "hidden")
+
+
+def can_react_to_story(user: User | None, story: Story) -> bool:
+    return _active(user) and story.status == "published" and story.author_id != user.id
+
+
 def can_moderate_user(moderator: User | None, target: User) -> bool:
     """Moderators act on members only; admins also on moderators; nobody on themselves or admins."""
     if not is_moderator(moderator) or moderator.id == target.id:
@@ -85,7 +111,7 @@ def can_moderate_user(moderator: User | None, target: User) -> bool:
     if target.role == "admin":
         return False
     if target.role == "moderator":
-        return False
+        return is_admin(moderator)
     return True
 
 
@@ -104,8 +130,6 @@ def require_role(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from flask_login import current_app
-
                 return current_app.login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)

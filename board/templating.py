@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, request
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 
 def timeago(value: datetime | None, now: datetime | None = None) -> str:
@@ -36,12 +36,19 @@ def exact_time(value: datetime | None) -> str:
 
 
 def time_tag(value: datetime | None) -> Markup:
-    """<time> with a relative label; the exact time is in the title (hover) and datetime attribute."""
+    """<time> with a relative label ("3 days ago") and the exact time for everyone.
+
+    Mouse users get the exact time on hover (title); screen-reader users hear it
+    (visually hidden text, since a title on plain text is not reliably announced
+    and cannot be reached by keyboard); sighted keyboard users see it when the
+    link the time sits in (e.g. a post's permalink) has focus (site.css).
+    The element itself is not focusable, so it adds no tab stops.
+    """
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{iso}" title="{exact}">{rel}</time>').format(
-        iso=value.isoformat(), exact=exact_time(value), rel=timeago(value)
-    )
+    return Markup(
+        '<time datetime="{iso}" title="{exact}">{rel}<span class="exact-time visually-hidden"> ({exact})</span></time>'
+    ).format(iso=value.isoformat(), exact=exact_time(value), rel=timeago(value))
 
 
 def pluralize(n: int, one: str, many: str | None = None) -> str:

@@ -89,7 +89,16 @@ def post_text_visible(viewer: User | None, post: Post) -> bool:
 
 
 def public_stories():
+    """Stories anyone may read: published only (never drafts, pending, withdrawn…)."""
     return Story.status == PUBLISHED
+
+
+def public_stories_of(author: User):
+    """Stories listed on a member's profile: published and NOT anonymous.
+
+    Anonymous means anonymous: nothing public connects an anonymous story to its author.
+    """
+    return and_(public_stories(), Story.author_id == author.id, Story.signature_style != "anonymous")
 
 
 def can_see_story(viewer: User | None, story: Story) -> bool:
@@ -99,6 +108,30 @@ def can_see_story(viewer: User | None, story: Story) -> bool:
     if uid is not None and story.author_id == uid:
         return True
     return is_staff(viewer) and story.status in (PENDING, HIDDEN, REJECTED, REMOVED)
+
+
+# ---------------------------------------------------------------- search
+
+def searchable_threads(viewer: User | None):
+    """Thread titles search may return: published threads in topics the viewer may see.
+
+    Search is stricter than listings: it never returns pending, hidden, rejected,
+    removed or deleted content, not even to its author or to moderators (a results
+    page is a list of quotes out of context, easily shared). Needs Thread and Topic
+    in the FROM clause.
+    """
+    return and_(Thread.status == PUBLISHED, visible_topics(viewer))
+
+
+def searchable_posts(viewer: User | None):
+    """Posts search may quote: published posts in searchable threads (needs Post, Thread, Topic)."""
+    return and_(Post.status == PUBLISHED, searchable_threads(viewer))
+
+
+def searchable_stories(viewer: User | None):
+    """Stories search may quote: the public ones. Anonymous ones are included, but
+    search shows only their signature line, never their author."""
+    return public_stories()
 
 
 def nothing():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from board.models.user import IDENTITIES
 
@@ -26,3 +26,36 @@ class ProfileForm(FlaskForm):
     region = StringField("State or region", validators=[Length(max=80, message="Please keep it to 80 characters or fewer.")])
     identity = SelectField("I am…", choices=list(IDENTITIES.items()), validate_choice=True)
     bio = TextAreaField("About you", validators=[Length(max=1000, message="Please keep your bio to 1,000 characters or fewer.")])
+
+
+class EmailForm(FlaskForm):
+    """Ask for a link (password reset, a new verification link)."""
+    email = StringField("Email address", validators=[DataRequired("Please enter your email address."), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Please choose a new password."), Length(max=1000)])
+    confirm = PasswordField("Type the new password again", validators=[
+        DataRequired("Please type the new password a second time."), Length(max=1000),
+        EqualTo("password", "The two passwords are different. Please type them again."),
+    ])
+
+
+class ChangeEmailForm(FlaskForm):
+    email = StringField("New email address", validators=[DataRequired("Please enter the new email address."), Length(max=254)])
+    current_password = PasswordField("Your current password", validators=[
+        DataRequired("Please enter your current password."), Length(max=1000)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Your current password", validators=[
+        DataRequired("Please enter your current password."), Length(max=1000)])
+    new_password = PasswordField("New password", validators=[DataRequired("Please choose a new password."), Length(max=1000)])
+    confirm = PasswordField("Type the new password again", validators=[
+        DataRequired("Please type the new password a second time."), Length(max=1000),
+        EqualTo("new_password", "The two new passwords are different. Please type them again."),
+    ])
+
+
+class ConfirmForm(FlaskForm):
+    """A button only (CSRF token): confirming an address, logging out everywhere."""

@@ -23,6 +23,10 @@ class AccountError(Exception):
         self.field = field
 
 
+class EmailInUse(AccountError):
+    """register_user: the address already has an account (the web never says so)."""
+
+
 def normalize_username(username: str | None) -> str:
     return clean_line(username).lower()
 
@@ -69,7 +73,8 @@ def register_user(username: str, email: str, password: str, *, verified: bool = 
     if username_taken(username):
         raise AccountError("That username is taken. Please choose another.", "username")
     if find_by_email(email) is not None:
-        raise AccountError("An account with that email address already exists. Try logging in instead.", "email")
+        # Never shown on the web (sign_up answers as for a new account); the CLI says it.
+        raise EmailInUse("An account with that email address already exists.", None)
     user = User(
         username=username, email=email, password_hash=hash_password(password),
         email_verified_at=utcnow() if verified else None,
@@ -132,3 +137,196 @@ def set_password(user: User, password: str) -> None:
         raise AccountError(problem, "password")
     user.password_hash = hash_password(password)
     user.rotate_session_token()
+
+
+# ---------------------------------------------------------------- sign-up, verification, recovery
+#
+# Every answer a stranger can see is the same whether or not an address has an account:
+# the differences only show up in the mail that the address's owner receives.
+
+def _can_receive_account_mail(user: User | None) -> bool:
+    return bool(user is not None and user.email and user.deleted_at is None and user.memorial_at is None)
+
+
+def sign_up(username: str, email: str, password: str) -> User | None:
+    """Web registration. A new account gets a verification link; an address that already
+    has an account gets a "someone tried to sign up" mail instead, and the caller answers
+    both the same way. Returns the new member, or None for a used address."""
+    try:
+        user = register_user(username, email, password)
+    except EmailInUse:
+        hash_password(password or "")  # spend the time a new account would have taken
+        owner = find_by_email(normalize_email(email))
+        if _can_receive_account_mail(owner):
+            from board.mail import absolute_url, queue_mail, render_mail
+
+            queue_mail(owner.email, "Someone tried to join Circle with your email address", render_mail(
+                "signup_attempt", user=owner, login_url=absolute_url("auth.login"),
+                reset_url=absolute_url("auth.reset_request"),
+            ), "signup_attempt")
+        return None
+    send_verification(user)
+    return user
+
+
+def send_verification(user: User, email: str | None = None) -> None:
+    """Queue a verification link (to `email` for an address change, else the account's)."""
+    from board.auth.tokens import VERIFY_MAX_AGE, make_verify_token
+    from board.mail import absolute_url, queue_mail, render_mail
+
+    address = email or user.email
+    change = bool(email and email != user.email)
+    link = absolute_url("auth.verify", token=make_verify_token(user, address))
+    subject = "Please confirm your new email address for Circle" if change else "Please confirm your email address for Circle"
+    queue_mail(address, subject, render_mail(
+        "verify", user=user, link=link, change=change, hours=VERIFY_MAX_AGE // 3600,
+    ), "verify")
+
+
+def resend_verification(user: User) -> bool:
+    """A new link for a logged-in member who hasn't confirmed yet. False if already confirmed."""
+    if user.email_verified_at is not None or not _can_receive_account_mail(user):
+        return False
+    send_verification(user)
+    return True
+
+
+def resend_verification_to(email: str) -> None:
+    """The same for someone who isn't logged in: silent whether or not the address is known."""
+    try:
+        address = normalize_email(email)
+    except AccountError:
+        return
+    user = find_by_email(address)
+    if user is not None and user.email_verified_at is None and _can_receive_account_mail(user):
+        send_verification(user)
+
+
+def check_verify_link(token: str) -> tuple[User, str]:
+    """(member, address) for a usable verification link; raises tokens.LinkProblem."""
+    from board.auth.tokens import read_verify_token
+
+    return read_verify_token(token)
+
+
+def confirm_email(token: str) -> User:
+    """Use a verification link: confirms the address, or switches to a newly confirmed one."""
+    from board.auth.tokens import LinkProblem, read_verify_token
+
+    user, address = read_verify_token(token)
+    if address == user.email:
+        user.email_verified_at = utcnow()
+        db.session.flush()
+        return user
+    other = find_by_email(address)
+    if other is not None and other.id != user.id:
+        raise LinkProblem("taken")
+    old = user.email
+    user.email = address
+    user.email_verified_at = utcnow()
+    db.session.flush()
+    if old:
+        from board.mail import absolute_url, queue_mail, render_mail
+
+        queue_mail(old, "Your Circle email address was changed", render_mail(
+            "email_changed", user=user, new_email=address, reset_url=absolute_url("auth.reset_request"),
+        ), "email_changed")
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link if the address has an account. Silent either way."""
+    from board.auth.tokens import RESET_MAX_AGE, make_reset_token
+    from board.mail import absolute_url, queue_mail, render_mail
+
+    try:
+        address = normalize_email(email)
+    except AccountError:
+        return
+    user = find_by_email(address)
+    if not _can_receive_account_mail(user):
+        return
+    link = absolute_url("auth.reset_password", token=make_reset_token(user))
+    queue_mail(user.email, "Reset your Circle password", render_mail(
+        "reset", user=user, link=link, minutes=RESET_MAX_AGE // 60,
+    ), "password_reset")
+
+
+def check_reset_link(token: str) -> User:
+    from board.auth.tokens import read_reset_token
+
+    return read_reset_token(token)
+
+
+def _password_changed_mail(user: User) -> None:
+    from board.mail import absolute_url, queue_mail, render_mail
+
+    if _can_receive_account_mail(user):
+        queue_mail(user.email, "Your Circle password was changed", render_mail(
+            "password_changed", user=user, reset_url=absolute_url("auth.reset_request"),
+        ), "password_changed")
+
+
+def reset_password(token: str, password: str) -> User:
+    """Use a reset link: set the new password (ends every other session). Opening the
+    link proves the inbox is theirs, so an unconfirmed address becomes confirmed."""
+    from board.auth.tokens import read_reset_token
+
+    user = read_reset_token(token)
+    set_password(user, password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    _password_changed_mail(user)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash or "", current_password or ""):
+        raise AccountError("That isn't your current password. Please try again.", "current_password")
+    if current_password == new_password:
+        raise AccountError("Your new password is the same as your current one. Please choose a different one.",
+                           "new_password")
+    try:
+        set_password(user, new_password or "")
+    except AccountError as exc:
+        raise AccountError(exc.message, "new_password") from exc
+    _password_changed_mail(user)
+    db.session.flush()
+
+
+def request_email_change(user: User, current_password: str, new_email: str) -> str:
+    """Send a confirmation link to the new address; the old one stays until it is used.
+    Returns the normalized new address. Answers the same if the address is someone else's
+    (and sends nothing then), so this can't be used to find out who is a member."""
+    if not verify_password(user.password_hash or "", current_password or ""):
+        raise AccountError("That isn't your current password. Please try again.", "current_password")
+    try:
+        address = normalize_email(new_email)
+    except AccountError as exc:
+        raise AccountError(exc.message, "email") from exc
+    if address == user.email:
+        raise AccountError("That is already your email address.", "email")
+    if find_by_email(address) is None:
+        send_verification(user, address)
+        if user.email and user.email_verified_at is not None:
+            from board.mail import absolute_url, queue_mail, render_mail
+
+            queue_mail(user.email, "A change of email address was asked for on Circle", render_mail(
+                "email_change_requested", user=user, new_email=mask_email(address),
+                reset_url=absolute_url("auth.reset_request"),
+            ), "email_change_requested")
+    db.session.flush()
+    return address
+
+
+def mask_email(address: str) -> str:
+    """m***@example.org: enough to recognise, not enough to read out."""
+    local, _, domain = (address or "").partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def log_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of this member, on every device."""
+    user.rotate_session_token()
+    db.session.flush()

@@ -12,6 +12,7 @@ from board.forum import bp, queries, services
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.models import Post, PostRevision, Thread, Topic
 from board.permissions import PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for
+from board.security import post_limit, thread_limit
 from board.visibility import can_see_thread, can_see_topic, post_text_visible
 
 
@@ -77,6 +78,8 @@ def topic(slug: str):
 
 
 @bp.route("/topics/<slug>/new", methods=["GET", "POST"])
+@thread_limit
+@post_limit
 @login_required
 def new_thread(slug: str):
     topic = _topic_or_404(slug)
@@ -133,6 +136,7 @@ def thread(thread_id: int, slug: str | None = None):
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["GET", "POST"])
+@post_limit
 @login_required
 def reply(thread_id: int):
     thread = _thread_or_404(thread_id)

@@ -30,3 +30,20 @@ def mark_all_read(user: User) -> None:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+
+
+PAGE_SIZE = 50
+
+
+def recent(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -> list[Notification]:
+    """Newest first, keyset on id."""
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if before_id:
+        stmt = stmt.where(Notification.id < before_id)
+    return list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user: User, note: Notification) -> None:
+    if note.user_id == user.id and note.read_at is None:
+        note.read_at = utcnow()
+        db.session.flush()

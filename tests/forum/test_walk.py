@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from board.extensions import db
-from board.models import Post, PostRevision, Thread, Topic
+from board.models import Post, PostRevision, Thread, Topic, User, utcnow
 
 from tests.conftest import PASSWORD
 
@@ -17,6 +17,11 @@ def test_register_login_post_reply_quote_edit_delete_logout(app, client):
     r = client.post("/auth/register", data={"username": "maryg", "email": "mary@example.org", "password": PASSWORD})
     assert r.status_code == 302
     client.post("/auth/logout")
+    with app.app_context():  # verification and review of a new member's first posts are tested elsewhere
+        user = db.session.scalar(select(User).where(User.username == "maryg"))
+        user.trust_level = 1
+        user.email_verified_at = utcnow()
+        db.session.commit()
     r = client.post("/auth/login", data={"username": "mary@example.org", "password": PASSWORD})
     assert r.status_code == 302
 

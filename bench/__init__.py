@@ -1,0 +1,1 @@
+"""Benchmarks, load and outage tests (see bench/README.md)."""

@@ -1,0 +1,91 @@
+"""The queue is shared with member stories: the contract in board/moderation/services.py."""
+from __future__ import annotations
+
+import pytest
+from board.domain import RuleViolation
+from board.extensions import db
+from board.markup import render_markdown
+from board.models import Story
+from board.moderation import services
+from board.moderation.rules import Verdict
+from tests.moderation.conftest import actions, items, user
+
+
+def _submit(app, author, body="My story of living with MBC.", crisis=False):
+    with app.app_context():
+        story = Story(author_id=author.id, title="My story", body_source=body, body_html=render_markdown(body),
+                      status="pending")
+        db.session.add(story)
+        db.session.flush()
+        verdict = Verdict(action="review", reasons=("New story",), crisis=crisis,
+                          priority=2 if crisis else 0)
+        services.after_write(author=user(author), verdict=verdict, story=story)
+        db.session.commit()
+        return story.id
+
+
+def test_every_submitted_story_waits_in_the_queue_urgent_when_crisis(app, make, member, moderator, browser):
+    plain = _submit(app, member)
+    urgent = _submit(app, make.user("other"), body="Some nights are so very dark", crisis=True)
+    with app.app_context():
+        kinds = {(i.story_id, i.kind, i.priority) for i in items()}
+        assert kinds == {(plain, "pending_story", 0), (urgent, "pending_story", 2)}
+    page = browser(moderator).get("/moderation?kind=pending_story").get_data(as_text=True)
+    assert page.index("Some nights are so very dark") < page.index("My story of living with MBC.")
+
+
+def test_resubmitting_keeps_one_open_item_per_story(app, member):
+    story_id = _submit(app, member)
+    with app.app_context():
+        story = db.session.get(Story, story_id)
+        services.after_write(author=user(member), verdict=Verdict(action="review"), story=story)
+        db.session.commit()
+        assert len(items(story_id=story_id)) == 1
+
+
+def test_approve_and_reject_call_the_stories_service(app, make, member, moderator):
+    first = _submit(app, member)
+    second = _submit(app, make.user("writer2"), body="Another story")
+    with app.app_context():
+        by_story = {i.story_id: i for i in items()}
+        services.approve(by_story[first], user(moderator))
+        services.reject(by_story[second], user(moderator), "Please remove your doctor's name.")
+        db.session.commit()
+        assert db.session.get(Story, first).status == "published"
+        rejected = db.session.get(Story, second)
+        assert rejected.status == "rejected" and "doctor's name" in rejected.moderator_note
+        assert [a.action for a in actions()] == ["approve", "reject"]
+
+
+def test_undo_returns_a_story_to_pending(app, member, moderator):
+    story_id = _submit(app, member)
+    with app.app_context():
+        services.approve(items()[0], user(moderator))
+        db.session.commit()
+        services.undo(items()[0], user(moderator))
+        db.session.commit()
+        assert db.session.get(Story, story_id).status == "pending"
+
+
+def test_reports_on_a_published_story_hide_it_at_the_threshold(app, make, member):
+    with app.app_context():
+        story = Story(author_id=member.id, title="Published", body_source="x", body_html="<p>x</p>",
+                      status="published")
+        db.session.add(story)
+        db.session.commit()
+        story_id = story.id
+    for n in range(3):
+        with app.app_context():
+            services.report_content(user(make.user(f"reader{n}")), "misinformation", "",
+                                    story=db.session.get(Story, story_id))
+            db.session.commit()
+    with app.app_context():
+        assert db.session.get(Story, story_id).status == "hidden"
+        with pytest.raises(RuleViolation, match="already hidden"):
+            services.report_content(user(make.user("late")), "spam", "", story=db.session.get(Story, story_id))
+
+
+def test_crisis_items_cannot_be_returned_to_the_author(app, make, member, moderator):
+    make.thread(member, title="A hard night", body="I want to die")
+    with app.app_context(), pytest.raises(RuleViolation, match="stay published"):
+        services.reject(items()[0], user(moderator), "no")
