@@ -1,7 +1,9 @@
 """Error pages in the site's style, each with a way back."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from html import escape as html_escape
+
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
@@ -49,6 +51,22 @@ def _kept_text() -> str | None:
     return text or None
 
 
+def _plain_503(kept_text: str | None) -> str:
+    """A page that needs nothing but the standard library, for when even templates fail."""
+    kept = ""
+    if kept_text:
+        kept = (
+            "<h2>Your text, so it isn't lost</h2><label for='kept'>What you wrote</label>"
+            f"<textarea id='kept' rows='8' readonly>{html_escape(kept_text)}</textarea>"
+        )
+    title, message = MESSAGES[503]
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><main><h1>{title}</h1><p>{message}</p>{kept}<p><a href='/'>Go to the home page</a></p>"
+        "</main></body></html>"
+    )
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -89,7 +107,16 @@ def register(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001
             pass
-        return render_error(503)
+        # Render without touching the database again: the page is drawn for an
+        # anonymous visitor (a loaded member's attributes are expired by the rollback).
+        g.database_down = True
+        g._login_user = app.login_manager.anonymous_user()
+        kept = _kept_text() if request.method == "POST" else None
+        try:
+            return render_error(503, kept_text=kept)
+        except Exception:  # noqa: BLE001 - the last resort must not fail
+            app.logger.exception("Could not render the 503 page")
+            return _plain_503(kept), 503
 
     @app.errorhandler(500)
     def server_error(error):

@@ -67,6 +67,9 @@ def register(app: Flask) -> None:
     @app.context_processor
     def site_context():
         unread = 0
+        if g.get("database_down"):
+            return {"site_name": app.config.get("BOARD_SITE_NAME", "Circle"), "unread_notifications": 0,
+                    "text_size": "normal"}
         if current_user.is_authenticated:
             if "unread_notifications" not in g:
                 from board.notifications.services import unread_count

@@ -116,3 +116,30 @@ def test_error_pages_have_a_way_back(client):
     page = r.get_data(as_text=True)
     assert "We couldn" in page and 'href="/"' in page
     assert "not medical advice" in page
+
+
+def test_member_posting_while_the_database_is_gone_gets_503_with_their_text(app, client, make, login_as):
+    """Even for a logged-in member (whose page header needs the database) the outage page
+    renders, and the words they were posting are shown back to them."""
+    import os
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        import pytest
+
+        pytest.skip("simulated by moving the SQLite file away; PostgreSQL outages are in bench/load_posting.py")
+    thread = make.thread(make.user("alice"))
+    login_as(make.user("bob"))
+    path = app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]
+    os.rename(path, path + ".away")
+    with app.app_context():
+        db.engine.dispose()
+    try:
+        r = client.post(f"/threads/{thread.id}/reply", data={"body": "Words that must survive an outage"})
+        assert r.status_code == 503
+        page = r.get_data(as_text=True)
+        assert "briefly unavailable" in page
+        assert "Words that must survive an outage" in page
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        os.replace(path + ".away", path)
