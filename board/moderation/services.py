@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "auto_hide": "Hidden by member reports",
     "lock": "Locked thread", "unlock": "Unlocked thread",
     "pin": "Pinned thread", "unpin": "Unpinned thread",
+    "feature": "Featured story", "unfeature": "Stopped featuring story",
     "move": "Moved thread", "rename": "Renamed thread",
     "warn": "Warned", "silence": "Silenced", "suspend": "Suspended",
     "lift_silence": "Lifted silence", "lift_suspension": "Lifted suspension",
@@ -666,7 +667,7 @@ def _target(item: ModerationItem):
 
 
 def _gone(target) -> bool:
-    return target is None or target.status in (DELETED, "withdrawn")
+    return target is None or target.status in (DELETED, "withdrawn", "draft")
 
 
 def _where(post: Post) -> str:
@@ -681,7 +682,7 @@ def approve(item: ModerationItem, moderator: User, note: str = "") -> Moderation
 
     target = _target(item)
     if _gone(target):
-        raise RuleViolation("The author deleted this, so there is nothing to approve. You can dismiss it.", None)
+        raise RuleViolation("The author deleted or took back this, so there is nothing to approve. You can dismiss it.", None)
     if item.kind == "pending_story":
         _decide(item, moderator, "approved", note=note)
         from board.stories import services as stories
@@ -757,7 +758,7 @@ def reject(item: ModerationItem, moderator: User, reason: CannedReason | str | N
         raise RuleViolation("Please choose a reason or write a note for the author.", "reason")
     target = _target(item)
     if _gone(target):
-        raise RuleViolation("The author deleted this, so there is nothing to return. You can dismiss it.", None)
+        raise RuleViolation("The author deleted or took back this, so there is nothing to return. You can dismiss it.", None)
     if item.story_id:
         if item.kind != "pending_story":
             raise RuleViolation("A published story can be kept or removed; it can't be returned.", None)
@@ -795,15 +796,19 @@ def edit_and_approve(item: ModerationItem, moderator: User, body: str, title: st
 
     target = _target(item)
     if _gone(target):
-        raise RuleViolation("The author deleted this, so there is nothing to edit.", None)
+        raise RuleViolation("The author deleted or took back this, so there is nothing to edit.", None)
     if item.story_id:
         if item.kind != "pending_story":
             raise RuleViolation("Published stories are edited by their authors.", None)
         _decide(item, moderator, "edited", note=note)
         from board.stories import services as stories
 
-        before_text = f"{target.title}\n\n{target.body_source}"
-        stories.edit_and_publish_story(target, moderator, (title or target.title or "").strip(), body)
+        if target.has_pending_edit:
+            current_title, current_body = target.pending_title or "", target.pending_body_source or ""
+        else:
+            current_title, current_body = target.title or "", target.body_source
+        before_text = f"{current_title}\n\n{current_body}"
+        stories.edit_and_publish_story(target, moderator, (title or current_title).strip(), body)
         audit(moderator, "edit_approve", item=item, story=target, reason=note, before=before_text,
               after=f"{title or ''}\n\n{body}", data={"before_status": PENDING, "after_status": target.status})
         db.session.flush()
@@ -979,6 +984,19 @@ def _thread_action(thread: Thread, moderator: User, action: str, **kwargs) -> No
     if not is_moderator(moderator):
         raise PermissionDenied("Only moderators can do that.")
     audit(moderator, action, thread=thread, target_user=thread.author, **kwargs)
+
+
+def feature_story(story: Story, moderator: User, featured: bool) -> None:
+    """Feature (or stop featuring) a published story; audited. Not on one's own story."""
+    from board.stories import services as stories
+
+    if story.author_id is not None and story.author_id == moderator.id:
+        raise PermissionDenied("Moderators can't feature their own stories.")
+    if bool(story.featured) == bool(featured):
+        return
+    stories.set_featured(story, moderator, featured)
+    audit(moderator, "feature" if featured else "unfeature", story=story)
+    db.session.flush()
 
 
 def set_locked(thread: Thread, moderator: User, locked: bool) -> None:

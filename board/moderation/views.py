@@ -142,8 +142,9 @@ def _render_item(item: ModerationItem, code: int = 200, **forms):
             edit_form.body.data = item.post.body_source
             edit_form.title.data = item.post.thread.title if item.post.is_first else ""
         elif item.story is not None:
-            edit_form.body.data = item.story.body_source
-            edit_form.title.data = item.story.title
+            story = item.story  # a pending edit of a published story is what is being reviewed
+            edit_form.body.data = story.pending_body_source if story.has_pending_edit else story.body_source
+            edit_form.title.data = (story.pending_title if story.has_pending_edit else story.title) or ""
     _ids(edit_form, "edit")
     return render_template(
         "moderation/item.html", item=item, target=target,
@@ -321,6 +322,25 @@ def _thread_toggle(thread_id: int, fn, message: str):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
+
+
+@bp.post("/moderation/stories/<int:story_id>/feature")
+@moderator_required
+def feature_story(story_id: int):
+    """Feature or stop featuring a published story (form field `featured`: 1 or 0)."""
+    from board.models import Story
+
+    story = db.get_or_404(Story, story_id)
+    featured = request.form.get("featured", "1") != "0"
+    try:
+        services.feature_story(story, current_user, featured)
+    except (PermissionDenied, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash("The story is now featured." if featured else "The story is no longer featured.", "success")
+    return redirect(url_for("stories.story", story_id=story.id))
 
 
 @bp.post("/moderation/threads/<int:thread_id>/lock")

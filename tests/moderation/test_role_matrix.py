@@ -26,6 +26,7 @@ EXPECTED = {
     "moderation.remove": "moderator",
     "moderation.undo": "moderator",
     "moderation.report_post": "new member",
+    "moderation.feature_story": "moderator",
     "moderation.lock_thread": "moderator",
     "moderation.unlock_thread": "moderator",
     "moderation.pin_thread": "moderator",
@@ -76,7 +77,15 @@ def test_role_matrix(app, make, browser):
         db.session.add(note)
         db.session.commit()
         note_id = note.id
-    values = {"item_id": item_id, "thread_id": thread.id, "word_id": word_id, "reason_id": reason_id,
+        from board.markup import render_markdown
+        from board.models import Story
+
+        story = Story(author_id=writer.id, title="Matrix story", body_source="x" * 60,
+                      body_html=render_markdown("x" * 60), status="published", signature_style="first")
+        db.session.add(story)
+        db.session.commit()
+        story_id = story.id
+    values = {"story_id": story_id, "item_id": item_id, "thread_id": thread.id, "word_id": word_id, "reason_id": reason_id,
               "post_id": thread.first_post_id, "username": "regular", "notification_id": note_id}
     clients = {"anonymous": app.test_client(), **{role: browser(u) for role, u in users.items()}}
     failures = []

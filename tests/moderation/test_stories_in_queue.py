@@ -8,7 +8,7 @@ from board.markup import render_markdown
 from board.models import Story
 from board.moderation import services
 from board.moderation.rules import Verdict
-from tests.moderation.conftest import actions, items, user
+from tests.moderation.conftest import actions, client_for, items, user
 
 
 def _submit(app, author, body="My story of living with MBC.", crisis=False):
@@ -89,3 +89,47 @@ def test_crisis_items_cannot_be_returned_to_the_author(app, make, member, modera
     make.thread(member, title="A hard night", body="I want to die")
     with app.app_context(), pytest.raises(RuleViolation, match="stay published"):
         services.reject(items()[0], user(moderator), "no")
+
+
+def test_edit_then_approve_of_a_published_storys_edit_starts_from_the_edit(app, member, moderator):
+    from board.stories import services as stories
+
+    story_id = _submit(app, member, body="The approved words, long enough to be a story of mine here.")
+    with app.app_context():
+        services.approve(items(story_id=story_id)[0], user(moderator))
+        db.session.commit()
+        story = db.session.get(Story, story_id)
+        stories.update_story(user(member), story, stories.StoryInput(
+            title="My story, revised", body="The edited words, waiting for review before anyone reads them.",
+            themes=[t.theme for t in story.themes] or ["hope"], signature="first", sig_first_name="June",
+            consent=True))
+        db.session.commit()
+        item = [i for i in items(story_id=story_id) if i.state == "open"][0]
+    page = client_for(app, moderator).get(f"/moderation/items/{item.id}").get_data(as_text=True)
+    assert "The edited words, waiting for review" in page  # the editor starts from the pending edit
+    with app.app_context():
+        item = db.session.get(type(item), item.id)
+        services.edit_and_approve(item, user(moderator),
+                                  "The edited words, lightly tidied by a moderator for privacy.")
+        db.session.commit()
+        story = db.session.get(Story, story_id)
+        assert story.title == "My story, revised"
+        assert story.body_source.startswith("The edited words, lightly tidied")
+        assert actions("edit_approve")[0].before_text.startswith("My story, revised")
+
+
+def test_moderator_features_a_published_story_and_it_is_audited(app, member, moderator):
+    story_id = _submit(app, member, body="A story worth putting on the home page for others to read.")
+    with app.app_context():
+        services.approve(items(story_id=story_id)[0], user(moderator))
+        db.session.commit()
+    mod = client_for(app, moderator)
+    assert "Feature this story" in mod.get(f"/stories/{story_id}").get_data(as_text=True)
+    assert mod.post(f"/moderation/stories/{story_id}/feature", data={"featured": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Story, story_id).featured is True
+        assert [a.action for a in actions("feature")] == ["feature"]
+    mod.post(f"/moderation/stories/{story_id}/feature", data={"featured": "0"})
+    with app.app_context():
+        assert db.session.get(Story, story_id).featured is False
+    assert client_for(app, member).post(f"/moderation/stories/{story_id}/feature").status_code == 403
