@@ -33,18 +33,19 @@ def is_admin(user: User | None) -> bool:
     return _active(user) and user.role == "admin"
 
 
-def posting_block_reason(user: User | None) -> str | None:
-    """Why this member cannot write right now, in plain words; None if they can."""
+def posting_block_reason(user: User | None, *, on_form: bool = True) -> str | None:
+    """Why this member cannot write right now, in plain words; None if they can.
+
+    `on_form`: the message is shown above the member's own words (kept for them).
+    """
     if not _active(user):
         return "Please log in to post."
     if user.is_suspended():
         return "Your account is suspended."
     if user.is_silenced():
         until = user.silenced_until.strftime("%d %B %Y at %H:%M UTC")
-        return (
-            f"A moderator has paused your posting until {until}. You can still read everything. "
-            "Your text is below so you can keep it."
-        )
+        kept = " Your text is below so you can keep it." if on_form else ""
+        return f"A moderator has paused your posting until {until}. You can still read everything.{kept}"
     if user.email_verified_at is None:
         return unverified_message()
     return None

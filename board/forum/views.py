@@ -11,7 +11,9 @@ from board.extensions import db
 from board.forum import bp, queries, services
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.models import Post, PostRevision, Thread, Topic
-from board.permissions import PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for
+from board.permissions import (
+    PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for, posting_block_reason,
+)
 from board.security import post_limit, thread_limit
 from board.visibility import can_see_thread, can_see_topic, post_text_visible
 
@@ -128,10 +130,13 @@ def thread(thread_id: int, slug: str | None = None):
         last=request.args.get("page") == "last", per_page=per_page,
     )
     form = ReplyForm() if can_reply(current_user, thread) else None
+    block_reason = None
+    if form is None and current_user.is_authenticated and not thread.locked:
+        block_reason = posting_block_reason(current_user, on_form=False)
     return render_template(
         "forum/thread.html", thread=thread, topic=thread.topic, page=page, form=form, per_page=per_page,
         body_hint=BODY_HINT, post_text_visible=post_text_visible, can_edit_post=can_edit_post,
-        can_delete_post=can_delete_post, noindex=thread.topic.members_only,
+        can_delete_post=can_delete_post, noindex=thread.topic.members_only, block_reason=block_reason,
     )
 
 

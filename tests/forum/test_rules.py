@@ -115,3 +115,12 @@ def test_members_only_topic_is_invisible_to_visitors(client, make):
     assert client.get("/topics/planning-ahead-and-end-of-life").status_code == 302
     assert client.get(f"/threads/{thread.id}").status_code == 302
     assert "Talking to my kids" not in client.get("/users/alice").get_data(as_text=True)
+
+
+def test_unverified_member_is_told_why_there_is_no_reply_box(client, make, login_as):
+    thread = make.thread(make.user("alice"))
+    login_as(make.user("newbie", verified=False))
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert "Please confirm your email address before you post" in page
+    assert 'href="/auth/verify/resend"' in page
+    assert 'id="reply"' not in page
