@@ -30,7 +30,7 @@ test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Production serving: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log,
-# PORT). Set SECRET_KEY, DATABASE_URL and REDIS_URL first; see docs/serving.md.
+# PORT). Set SECRET_KEY, DATABASE_URL and REDIS_URL first; see "Serving Circle in production" in README.md.
 serve: install
 	BOARD_ENV=$${BOARD_ENV:-production} $(PY) -m flask --app board db upgrade
 	BOARD_ENV=$${BOARD_ENV:-production} PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py 'board:create_app()'
