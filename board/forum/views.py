@@ -137,6 +137,7 @@ def thread(thread_id: int, slug: str | None = None):
         "forum/thread.html", thread=thread, topic=thread.topic, page=page, form=form, per_page=per_page,
         body_hint=BODY_HINT, post_text_visible=post_text_visible, can_edit_post=can_edit_post,
         can_delete_post=can_delete_post, noindex=thread.topic.members_only, block_reason=block_reason,
+        viewer=current_user._get_current_object(), root=request.script_root,
     )
 
 
