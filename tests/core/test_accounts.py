@@ -128,3 +128,23 @@ def test_changing_the_session_token_ends_old_sessions(app, client, make, login_a
         db.session.get(User, user.id).rotate_session_token()
         db.session.commit()
     assert client.get("/settings/profile").status_code == 302
+
+
+def test_reading_anonymously_sets_no_cookie(client, make):
+    thread = make.thread(make.user("alice"), replies=2)
+    for url in ("/", "/topics/newly-diagnosed", f"/threads/{thread.id}", "/users/alice"):
+        r = client.get(url)
+        assert r.status_code == 200
+        assert r.headers.getlist("Set-Cookie") == [], url
+
+
+@pytest.mark.csrf
+def test_text_size_for_visitors_needs_no_token_but_members_do(app, client, make, login_as):
+    r = client.post("/settings/display", data={"text_size": "larger", "next": "/"})
+    assert r.status_code == 302 and "text_size=larger" in r.headers.get("Set-Cookie", "")
+    user = make.user("maryg")
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+    assert client.post("/settings/display", data={"text_size": "large"}).status_code == 400
+    with app.app_context():
+        assert db.session.get(User, user.id).text_size == "normal"
