@@ -126,16 +126,20 @@ def render_markdown(source: str) -> str:
 
 def excerpt(source: str, length: int = 200) -> str:
     """Plain-text opening of a Markdown body (for cards and notifications); escape on output."""
-    text = clean_text(source)
+    source = source or ""
+    # Only the opening can reach the excerpt: don't run the regexes over a 10,000-character body.
+    window = length * 4 + 500
+    clipped = len(source) > window
+    text = clean_text(source[:window])
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: keep their words
     text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+", "", text, flags=re.M)  # block markers
     text = re.sub(r"[`*_~]", "", text)
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) <= length:
-        return text
-    window = text[: length + 1]
-    if window.endswith(" ") or " " not in window:
+        return text + ("…" if clipped and text else "")
+    head = text[: length + 1]
+    if head.endswith(" ") or " " not in head:
         cut = text[:length]  # ends at a word boundary, or one word too long to keep whole
     else:
-        cut = window.rsplit(" ", 1)[0]
+        cut = head.rsplit(" ", 1)[0]
     return cut.rstrip() + "…"

@@ -160,3 +160,25 @@ def test_thread_pages_25_posts_and_link_to_newest(app, client, make):
     assert "Reply 60<" in newest and "Reply 36<" in newest and "Reply 35<" not in newest
     assert client.get(f"/threads/{thread.id}?per_page=50").get_data(as_text=True).count('class="post"') == 50
     assert client.get(f"/threads/{thread.id}?after=abc").status_code == 404
+
+
+def test_post_action_links_point_at_the_real_routes(app, client, make, login_as):
+    """The thread page builds its per-post URLs as plain strings (speed): they must match the routes."""
+    alice, bob = make.user("alice"), make.user("bob")
+    thread = make.thread(alice, replies=1, reply_author=bob)
+    login_as(bob)
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    hrefs = set(re.findall(r'(?:href|action)="(/(?:posts|threads|users)/[^"#]*)"', page))
+    assert any(h.endswith("/edit") for h in hrefs) and any("quote=" in h for h in hrefs)
+    assert any(h.endswith("/report") for h in hrefs) and any(h.endswith("/delete") for h in hrefs)
+    adapter = app.url_map.bind("localhost")
+    for href in hrefs:
+        path = href.split("?")[0].replace("&amp;", "&")
+        for method in ("GET", "POST"):
+            try:
+                adapter.match(path, method=method)
+                break
+            except Exception:  # noqa: BLE001 - try the other method
+                continue
+        else:
+            raise AssertionError(f"{href} matches no route")
