@@ -51,14 +51,17 @@ def _one_line(value: str, limit: int) -> str:
 
 # ---------------------------------------------------------------- writing mail
 
-def queue_mail(to: str, subject: str, body: str, kind: str = "") -> MailMessage:
-    """Add a message to the outbox in the current transaction (flushes, never commits)."""
+def queue_mail(to: str, subject: str, body: str, kind: str = "", *, list_unsubscribe: str = "") -> MailMessage:
+    """Add a message to the outbox in the current transaction (flushes, never commits).
+
+    `list_unsubscribe`: a one-click unsubscribe URL (sent as List-Unsubscribe headers).
+    """
     to = _one_line(to, 254)
     if not to or "@" not in parseaddr(to)[1]:
         raise ValueError(f"not an email address: {to!r}")
     message = MailMessage(
         to_address=to, subject=_one_line(subject, 200), body_text=body, kind=_one_line(kind, 32),
-        next_attempt_at=utcnow(),
+        list_unsubscribe=_one_line(list_unsubscribe, 500), next_attempt_at=utcnow(),
     )
     db.session.add(message)
     db.session.flush()
@@ -95,7 +98,8 @@ def can_email(user: User | None) -> bool:
     )
 
 
-def notify_by_email(user: User | None, subject: str, body: str, kind: str) -> MailMessage | None:
+def notify_by_email(user: User | None, subject: str, body: str, kind: str, *,
+                    list_unsubscribe: str = "") -> MailMessage | None:
     """Queue a mail to a member, skipping deleted, memorial and unverified accounts.
 
     For decisions and notices (moderation outcomes, replies); account mails such as the
@@ -103,7 +107,7 @@ def notify_by_email(user: User | None, subject: str, body: str, kind: str) -> Ma
     """
     if not can_email(user):
         return None
-    return queue_mail(user.email, subject, body, kind)
+    return queue_mail(user.email, subject, body, kind, list_unsubscribe=list_unsubscribe)
 
 
 # ---------------------------------------------------------------- sending
@@ -181,6 +185,10 @@ def build_email(row: MailMessage, config) -> EmailMessage:
     stamp = int(row.created_at.timestamp()) if row.created_at else 0
     message["Message-ID"] = f"<outbox-{row.id}-{stamp}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
+    if getattr(row, "list_unsubscribe", ""):
+        # RFC 8058 one-click: mail providers POST "List-Unsubscribe=One-Click" to this URL.
+        message["List-Unsubscribe"] = f"<{row.list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row.body_text, charset="utf-8")
     return message
 

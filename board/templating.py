@@ -105,6 +105,7 @@ def register(app: Flask) -> None:
             text_size = request.cookies["text_size"]
         return {
             "site_name": app.config.get("BOARD_SITE_NAME", "Circle"),
+            "root": request.script_root,  # for plain-string URLs in long lists (cheaper than url_for)
             "unread_notifications": unread,
             "text_size": text_size,
         }

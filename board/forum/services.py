@@ -25,11 +25,12 @@ TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MIN, BODY_MAX = 1, 20_000
 
 
-def slugify(text: str, max_length: int = 80) -> str:
+def slugify(text: str, max_length: int = 80, fallback: str = "thread") -> str:
+    """ASCII kebab-case for URLs; never empty (a title in another script becomes `fallback`)."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     text = re.sub(r"\([^)]*\)", " ", text)
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return text[:max_length].rstrip("-")
+    return text[:max_length].rstrip("-") or fallback
 
 
 def clean_title(title: str | None) -> str:

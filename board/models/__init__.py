@@ -3,6 +3,7 @@ from board.models.base import Base, utcnow
 from board.models.forum import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic,
 )
+from board.models.following import Follow, Mention, Mute, NotificationSettings, PostPublication
 from board.models.moderation import (
     CannedReason, ModerationAction, ModerationItem, Report, WatchedWord,
 )
@@ -14,5 +15,6 @@ __all__ = [
     "Base", "utcnow", "User", "Sanction", "Topic", "Thread", "Post", "PostRevision",
     "ModerationItem", "Report", "ModerationAction", "WatchedWord", "CannedReason",
     "Notification", "MailMessage", "Story", "StoryTheme", "StoryReaction",
+    "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
     "PENDING", "PUBLISHED", "HIDDEN", "REJECTED", "REMOVED", "DELETED",
 ]

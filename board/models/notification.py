@@ -38,6 +38,8 @@ class MailMessage(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32), default="")
+    # Unsubscribe URL for the List-Unsubscribe header (RFC 2369/8058); empty for account mail
+    list_unsubscribe: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -124,3 +124,16 @@ def test_unverified_member_is_told_why_there_is_no_reply_box(client, make, login
     assert "Please confirm your email address before you post" in page
     assert 'href="/auth/verify/resend"' in page
     assert 'id="reply"' not in page
+
+
+def test_a_title_in_another_script_still_gets_a_working_address(client, make, login_as):
+    login_as(make.user("alice"))
+    r = client.post("/topics/newly-diagnosed/new", data={"title": "Привет всем друзьям", "body": "Hello from Kyiv"})
+    assert r.status_code == 302
+    assert client.get(r.location).status_code == 200
+    page = client.get("/topics/newly-diagnosed").get_data(as_text=True)
+    assert "Привет всем друзьям" in page
+    import re
+
+    link = re.search(r'href="(/threads/\d+[^"]*)"', page).group(1)
+    assert client.get(link).status_code == 200

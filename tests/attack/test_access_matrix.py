@@ -1,0 +1,166 @@
+"""Every route in the URL map × every kind of visitor → the expected status.
+
+A route missing from EXPECTED fails `test_every_route_is_in_the_table` (add it),
+and a row for a route that no longer exists fails too. Each role gets a fresh
+board, so one role's POST (a delete, a logout) cannot change another's answer.
+GET routes are fetched with GET, POST routes are POSTed with no data (CSRF off).
+
+Notation: one row per (METHOD endpoint), one column per role, in this order:
+
+    anon  unver  new  member  owner  other  silenced  susp  mod  admin
+
+`L` = 302 to the login page; a number = that status (302 = a redirect elsewhere,
+400 = the empty form was refused, 403 = forbidden, 404 = not yours / not found).
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.attack.conftest import ROLES, routes
+
+# Shorthands for the common rows.
+PUBLIC = "200 200 200 200 200 200 200 200 200 200"
+MEMBERS = "L 200 200 200 200 200 200 L 200 200"          # any logged-in, not suspended
+STAFF = "L 403 403 403 403 403 403 L 200 200"            # moderators and admins
+ADMIN = "L 403 403 403 403 403 403 L 403 200"
+STAFF_POST = "L 403 403 403 403 403 403 L 302 302"
+STAFF_FORM = "L 403 403 403 403 403 403 L 400 400"        # allowed, but the empty form is refused
+ADMIN_POST = "L 403 403 403 403 403 403 L 403 302"
+ADMIN_FORM = "L 403 403 403 403 403 403 L 403 400"
+MEMBER_FORM = "L 400 400 400 400 400 400 L 400 400"
+OWNER_ONLY = "L 403 403 403 200 403 403 L 403 403"
+
+EXPECTED: dict[str, str] = {
+    # ------------------------------------------------------------------ GET
+    #                                        anon unver new member owner other silenced susp mod admin
+    "GET forum.index":                       PUBLIC,
+    "GET auth.check_email":                  PUBLIC,
+    "GET auth.login":                        "200 302 302 302 302 302 302 200 302 302",
+    "GET auth.register":                     "200 302 302 302 302 302 302 200 302 302",
+    "GET auth.reset_request":                PUBLIC,
+    "GET auth.reset_password":               "400 400 400 400 400 400 400 400 400 400",  # bogus token: a kind page
+    "GET auth.reset_sent":                   PUBLIC,
+    "GET auth.verify":                       "400 400 400 400 400 400 400 400 400 400",  # bogus token
+    "GET auth.resend_verification":          PUBLIC,   # asks for the address; same for everyone
+    "GET health.healthz":                    PUBLIC,
+    "GET moderation.queue":                  STAFF,
+    "GET moderation.item":                   STAFF,
+    "GET moderation.log":                    STAFF,
+    "GET moderation.reasons":                ADMIN,
+    "GET moderation.manage_thread":          STAFF,
+    "GET moderation.words":                  ADMIN,
+    "GET notifications.index":               MEMBERS,
+    "GET forum.post_permalink":              "302 302 302 302 302 302 302 302 302 302",
+    "GET forum.edit_post":                   OWNER_ONLY,
+    "GET forum.post_history":                PUBLIC,
+    "GET moderation.report_post":            MEMBERS,
+    "GET search.search":                     PUBLIC,
+    "GET auth.settings_account":             MEMBERS,
+    "GET auth.settings_profile":             MEMBERS,
+    "GET stories.index":                     PUBLIC,
+    "GET stories.story":                     PUBLIC,
+    "GET stories.edit":                      OWNER_ONLY,
+    "GET stories.report":                    "L 200 200 200 302 200 200 L 200 200",  # not your own story
+    "GET stories.feed":                      PUBLIC,
+    "GET stories.mine":                      MEMBERS,
+    "GET stories.new":                       MEMBERS,
+    "GET forum.thread":                      PUBLIC,
+    "GET forum.reply":                       MEMBERS,
+    "GET forum.topic":                       PUBLIC,
+    "GET forum.new_thread":                  MEMBERS,
+    "GET auth.profile":                      PUBLIC,
+    "GET moderation.moderate_user":          STAFF,
+    # ------------------------------------------------------------------ POST
+    #                                        anon unver new member owner other silenced susp mod admin
+    "POST auth.login":                       "400 302 302 302 302 302 302 400 302 302",
+    "POST auth.register":                    "400 302 302 302 302 302 302 400 302 302",
+    "POST auth.reset_request":               "400 400 400 400 400 400 400 400 400 400",
+    "POST auth.reset_password":              "400 400 400 400 400 400 400 400 400 400",
+    "POST auth.verify":                      "400 400 400 400 400 400 400 400 400 400",
+    "POST auth.resend_verification":         "400 302 302 302 302 302 302 400 302 302",
+    "POST auth.logout":                      "302 302 302 302 302 302 302 302 302 302",
+    "POST auth.logout_everywhere":           "L L L L L L L L L L",  # ends every session, back to login
+    "POST auth.change_email":                MEMBER_FORM,
+    "POST auth.change_password":             MEMBER_FORM,
+    "POST auth.settings_profile":            MEMBER_FORM,
+    "POST display.text_size":                "302 400 400 400 400 400 400 302 400 400",
+    "POST moderation.bulk":                  STAFF_POST,
+    "POST moderation.approve":               STAFF_POST,
+    "POST moderation.claim":                 STAFF_POST,
+    "POST moderation.dismiss":               STAFF_POST,
+    "POST moderation.edit":                  STAFF_FORM,
+    "POST moderation.reject":               STAFF_FORM,   # a reason is required
+    "POST moderation.release":               STAFF_POST,
+    "POST moderation.remove":                STAFF_POST,
+    "POST moderation.undo":                  STAFF_POST,
+    "POST moderation.next_item":             STAFF_POST,
+    "POST moderation.reasons":               ADMIN_FORM,
+    "POST moderation.change_reason":         ADMIN_POST,
+    "POST moderation.delete_reason":         ADMIN_POST,
+    "POST moderation.words":                 ADMIN_FORM,
+    "POST moderation.change_word":           ADMIN_POST,
+    "POST moderation.delete_word":           ADMIN_POST,
+    "POST moderation.feature_story":         STAFF_POST,
+    "POST moderation.lock_thread":           STAFF_POST,
+    "POST moderation.unlock_thread":         STAFF_POST,
+    "POST moderation.pin_thread":            STAFF_POST,
+    "POST moderation.unpin_thread":          STAFF_POST,
+    "POST moderation.move_thread":           STAFF_FORM,
+    "POST moderation.rename_thread":         STAFF_FORM,
+    "POST moderation.moderate_user":         STAFF_FORM,
+    "POST moderation.report_post":           MEMBER_FORM,
+    "POST notifications.open_one":           "L 404 404 404 302 404 404 L 404 404",
+    "POST notifications.mark_read":          "L 302 302 302 302 302 302 L 302 302",
+    "POST forum.edit_post":                  "L 403 403 403 400 403 403 L 403 403",
+    "POST forum.delete_post":                "L 403 403 403 302 403 403 L 403 403",
+    "POST forum.reply":                      MEMBER_FORM,
+    "POST forum.new_thread":                 MEMBER_FORM,
+    "POST stories.new":                      MEMBER_FORM,
+    "POST stories.edit":                     "L 403 403 403 400 403 403 L 403 403",
+    "POST stories.helped":                   "L 302 302 302 302 302 302 L 302 302",
+    "POST stories.report":                   "L 400 400 400 302 400 400 L 400 400",
+    "POST stories.withdraw":                 "L 403 403 403 302 403 403 L 403 403",
+}
+
+
+def _requests(app):
+    out = []
+    for endpoint, rule in routes(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((f"{method} {endpoint}", method, rule))
+    # GETs first, then POSTs; the destructive ones late and logging out last, so they
+    # cannot change the answer of the requests after them.
+    late = ("delete", "withdraw", "remove", "reject", "undo")
+    out.sort(key=lambda r: ("logout" in r[0], r[1] == "POST", any(w in r[0] for w in late), r[2].rule))
+    return out
+
+
+def _code(response) -> str:
+    code = response.status_code
+    if code in (301, 302, 303) and "/auth/login" in response.headers.get("Location", ""):
+        return "L"
+    return str(code)
+
+
+def test_every_route_is_in_the_table(app):
+    keys = {key for key, _, _ in _requests(app)}
+    missing = sorted(keys - set(EXPECTED))
+    assert missing == [], f"routes missing from the access table (add a row): {missing}"
+    assert sorted(set(EXPECTED) - keys) == [], "the table lists routes that no longer exist"
+    for key, row in EXPECTED.items():
+        assert len(row.split()) == len(ROLES), key
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, world, role):
+    client = world.clients((role,))[role]
+    failures = []
+    for key, method, rule in _requests(app):
+        if key not in EXPECTED:
+            continue
+        response = client.open(world.url(rule), method=method)
+        got = _code(response)
+        want = EXPECTED[key].split()[ROLES.index(role)]
+        if got != want:
+            failures.append(f"{key} {rule.rule} as {role}: expected {want}, got {got}")
+    assert failures == [], "\n".join(failures)

@@ -1,0 +1,44 @@
+"""Every POST route in the URL map, without a CSRF token → 400 and no database change."""
+from __future__ import annotations
+
+import pytest
+
+from tests.attack.conftest import routes, table_counts
+
+
+def _session_login(app, client, username):
+    """Log in without the form (the form itself needs a token): the Flask-Login session key."""
+    from sqlalchemy import select
+
+    from board.extensions import db
+    from board.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        ident = f"{user.id}:{user.session_token}"
+    with client.session_transaction() as s:
+        s["_user_id"] = ident
+        s["_fresh"] = True
+
+
+@pytest.mark.csrf
+@pytest.mark.parametrize("who", ["anonymous", "owner", "boss"])
+def test_every_post_route_refuses_a_missing_token(app, world, who):
+    client = app.test_client()
+    if who != "anonymous":
+        _session_login(app, client, who)
+        assert client.get("/settings/account").status_code == 200  # really logged in
+    posts = [(ep, rule) for ep, rule in routes(app) if "POST" in rule.methods]
+    assert len(posts) > 40
+    before = table_counts(app)
+    failures = []
+    payloads = [{}, {"body": "hello there friends", "title": "A title here", "reason": "spam", "note": "x",
+                     "username": "owner", "password": "correct horse battery staple", "email": "x@example.org",
+                     "csrf_token": "forged"}]
+    for endpoint, rule in posts:
+        for data in payloads:
+            r = client.post(world.url(rule), data=data)
+            if r.status_code != 400:
+                failures.append(f"{endpoint} {rule.rule} as {who} with {sorted(data)}: {r.status_code}")
+    assert failures == []
+    assert table_counts(app) == before
