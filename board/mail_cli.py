@@ -1,6 +1,7 @@
 """Operator commands for mail, verification and backups.
 
     flask --app board mail send-pending     send due mail from the outbox (cron / systemd timer)
+    flask --app board mail send-digests     queue due daily/weekly digests of followed threads and topics, then send
     flask --app board mail status           how many are waiting, sent, failing, given up
     flask --app board mail retry-failed     try again the messages that were given up on
     flask --app board users verify NAME     mark a member's email address as confirmed
@@ -48,6 +49,21 @@ def mail_send_pending() -> None:
         click.echo(f"  {line}", err=True)
     if report.failed and not report.sent:
         raise SystemExit(1)
+
+
+@mail_group.command("send-digests")
+@click.option("--queue-only", is_flag=True, help="Only queue the digests; `send-pending` sends them.")
+def mail_send_digests(queue_only: bool) -> None:
+    """Build and queue due daily/weekly digests (only new, visible content; never twice), then send them."""
+    from board.following.digests import send_digests
+    from board.mail import send_pending
+
+    report = send_digests()
+    click.echo(f"Digests queued: {report.sent}; nothing new for {report.empty}; not due yet: {report.not_due}; "
+               f"skipped (email paused or not possible): {report.skipped}.")
+    if report.sent and not queue_only:
+        sent = send_pending()
+        click.echo(f"Sent {sent.sent}, failed {sent.failed} (will retry).")
 
 
 @mail_group.command("status")

@@ -131,6 +131,11 @@ def follows_of(user: User) -> list[Follow]:
     ).unique())
 
 
+def visible_follow_ids(user: User, items: list[Follow]) -> set[int]:
+    """Follows whose thread the member may still see (a removed thread's title isn't shown)."""
+    return {f.id for f in items if f.topic_id or (f.thread is not None and can_see_thread(user, f.thread))}
+
+
 def update_settings(user: User, *, default: str, mail_paused: bool, modes: dict[int, str]) -> None:
     """Save the settings page: the account default, the email pause, and each follow's mode
     ("off" stops following). Unknown follow ids are ignored."""
@@ -344,8 +349,18 @@ def _fan_out(post: Post, publication: PostPublication) -> None:
     db.session.flush()
 
 
+def render_text(template: str, **context) -> str:
+    """A plain-text mail body from templates/mail/, without the page context processors
+    (they would look at the logged-in member, once per email)."""
+    from board.mail import base_url
+
+    context.setdefault("site_name", current_app.config.get("BOARD_SITE_NAME", "Circle"))
+    context.setdefault("base_url", base_url())
+    return current_app.jinja_env.get_template(f"mail/{template}.txt").render(**context).strip() + "\n"
+
+
 def _email_each(user: User, item: Follow, post: Post) -> None:
-    from board.mail import absolute_url, notify_by_email, render_mail
+    from board.mail import absolute_url, notify_by_email
     from board.markup import excerpt
 
     thread = post.thread
@@ -357,7 +372,7 @@ def _email_each(user: User, item: Follow, post: Post) -> None:
         subject = f"New reply to your thread “{thread.title}”"
     else:
         subject = f"New reply in “{thread.title}”"
-    body = render_mail(
+    body = render_text(
         "following_post", user=user, post=post, thread=thread, author=author, is_first=post.is_first,
         topic=thread.topic, following_topic=item.topic_id is not None, excerpt=excerpt(post.body_source, 300),
         link=absolute_url("forum.post_permalink", post_id=post.id), stop_follow=stop_follow,
@@ -420,7 +435,10 @@ def read_token(token: str) -> Unsubscribe | None:
         item = db.session.get(Follow, data["f"]) if isinstance(data["f"], int) else None
         if item is None or item.user_id != user.id:
             return Unsubscribe(user=user, what="emails about a thread or topic you no longer follow", gone=True)
-        target = f"“{item.thread.title}”" if item.thread_id else f"new threads in {item.topic.title}"
+        if item.topic_id:
+            target = f"new threads in {item.topic.title}"
+        else:
+            target = f"“{item.thread.title}”" if can_see_thread(user, item.thread) else "a thread you followed"
         return Unsubscribe(user=user, what=f"emails about {target}", follow=item)
     if data.get("d") in DIGEST_MODES:
         return Unsubscribe(user=user, what=f"your {data['d']} digest emails", cadence=data["d"])
@@ -442,6 +460,21 @@ def apply_unsubscribe(request: Unsubscribe) -> None:
     elif request.everything:
         settings_for(user, create=True).mail_paused = True
     db.session.flush()
+
+
+def export_for(user: User) -> dict:
+    """The member's own following data for their data download (no one else's private data)."""
+    found = settings_for(user)
+    return {
+        "default_mode": found.default_mode if found else DEFAULT_MODE,
+        "emails_paused": bool(found and found.mail_paused),
+        "follows": [
+            {"thread_id": f.thread_id, "thread": f.thread.title if f.thread and can_see_thread(user, f.thread) else None,
+             "topic": f.topic.slug if f.topic else None, "mode": f.mode, "since": f.created_at.isoformat()}
+            for f in follows_of(user)
+        ],
+        "muted_members": [m.muted_user.username for m in mutes_of(user)],
+    }
 
 
 def forget_user(user: User) -> None:

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from board.domain import RuleViolation
 from board.extensions import db
+from board.following import services as following
 from board.markup import clean_line, clean_text, render_markdown
 from board.models import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic, User, utcnow,
 )
 from board.moderation import services as moderation
-from board.notifications.services import notify
 from board.permissions import PermissionDenied, can_delete_post, can_edit_post, can_reply, require_can_post
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -123,6 +123,7 @@ def set_post_status(post: Post, status: str) -> None:
     db.session.flush()
     if status == PUBLISHED and not was_public:
         _post_became_public(post)
+        following.post_published(post)  # followers and @mentions hear of it once, whatever the path
     elif was_public and status != PUBLISHED:
         _post_left_public(post)
     if post.is_first and status in (PENDING, HIDDEN, REJECTED):
@@ -188,15 +189,12 @@ def create_reply(author: User, thread: Thread, body: str) -> Post:
 
 
 def notify_reply(post: Post) -> None:
-    """Tell the thread's author that someone replied (called when a reply becomes public)."""
-    thread = post.thread
-    if thread.author is None or thread.author_id == post.author_id:
-        return
-    name = post.author.public_name if post.author else "Someone"
-    notify(
-        thread.author, "reply", f"{name} replied to your thread “{thread.title}”.",
-        url=f"/posts/{post.id}", actor=post.author,
-    )
+    """Tell followers (the thread's author follows it) about a reply that became public.
+
+    `set_post_status` already does this when a post turns published; this stays for callers
+    and is idempotent (board/following/services.py: post_published).
+    """
+    following.post_published(post)
 
 
 def quote_markdown(post: Post) -> str:
@@ -232,6 +230,7 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
     if verdict.action == "review" and post.status == PUBLISHED:
         set_post_status(post, PENDING)
     moderation.after_write(author=editor, verdict=verdict, post=post)
+    following.post_edited(post)  # anyone newly @mentioned in a published post
     db.session.flush()
     return post
 

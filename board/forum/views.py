@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from board.domain import RuleViolation
 from board.extensions import db
 from board.forum import bp, queries, services
+from board.following.services import thread_page_state
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.models import Post, PostRevision, Thread, Topic
 from board.permissions import (
@@ -133,11 +134,13 @@ def thread(thread_id: int, slug: str | None = None):
     block_reason = None
     if form is None and current_user.is_authenticated and not thread.locked:
         block_reason = posting_block_reason(current_user, on_form=False)
+    viewer_state = thread_page_state(current_user, thread)  # follow + mutes: 1 query, 0 for visitors
     return render_template(
         "forum/thread.html", thread=thread, topic=thread.topic, page=page, form=form, per_page=per_page,
         body_hint=BODY_HINT, post_text_visible=post_text_visible, can_edit_post=can_edit_post,
         can_delete_post=can_delete_post, noindex=thread.topic.members_only, block_reason=block_reason,
         viewer=current_user._get_current_object(), root=request.script_root,
+        viewer_state=viewer_state, muted_ids=viewer_state.muted_ids,
     )
 
 

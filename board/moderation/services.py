@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
+from board.markup import clean_text
 from board.models import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, CannedReason, ModerationAction,
     ModerationItem, Post, PostRevision, Report, Sanction, Story, Thread, Topic, User, WatchedWord, utcnow,
@@ -103,6 +104,9 @@ ACTION_LABELS = {
     "set_trust": "Set trust level",
     "word_add": "Added watched phrase", "word_change": "Changed watched phrase", "word_delete": "Deleted watched phrase",
     "reason_add": "Added canned reason", "reason_change": "Changed canned reason", "reason_delete": "Deleted canned reason",
+    # board/privacy (never any personal data in these rows)
+    "account_deleted": "Account deleted by its member", "memorial": "Marked in memoriam",
+    "members_only_on": "Made a topic members-only", "members_only_off": "Opened a topic to everyone",
 }
 DECISIONS = ("approve", "reject", "edit_approve", "keep", "dismiss", "remove")
 
@@ -143,7 +147,7 @@ def audit(moderator: User | None, action: str, *, item: ModerationItem | None = 
         item_id=item.id if item else None, post_id=post.id if post else None,
         thread_id=thread.id if thread else None, story_id=story.id if story else None,
         target_user_id=target_user.id if target_user else None,
-        reason=reason or "", before_text=before or "", after_text=after or "", data=data or {},
+        reason=clean_text(reason), before_text=before or "", after_text=after or "", data=data or {},
         created_at=utcnow(),
     )
     db.session.add(row)
@@ -345,7 +349,8 @@ def report_content(reporter: User, reason: str, note: str = "", *, post: Post | 
     require_can_report(reporter)
     if reason not in REPORT_REASONS:
         raise RuleViolation("Please choose one of the reasons.", "reason")
-    note = (note or "").strip()
+    # clean_text: no NUL or other control characters (PostgreSQL refuses NUL in text: a 500).
+    note = clean_text(note).strip()
     if reason == "other" and not note:
         raise RuleViolation("Please tell the moderators a little about the problem.", "note")
     if len(note) > 1000:
@@ -647,7 +652,7 @@ def _decide(item: ModerationItem, moderator: User, resolution: str, *, state: st
     result = db.session.execute(
         update(ModerationItem).where(ModerationItem.id == item.id, _claimable(moderator, now))
         .values(state=state, resolution=resolution, resolved_by_id=moderator.id, resolved_at=now,
-                note=note or "", claimed_by_id=None, claimed_until=None)
+                note=clean_text(note), claimed_by_id=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -679,6 +684,7 @@ def approve(item: ModerationItem, moderator: User, note: str = "") -> Moderation
     from board.forum.services import notify_reply, set_post_status
 
     _ensure_open(item, moderator)
+    note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
 
     target = _target(item)
     if _gone(target):
@@ -740,7 +746,7 @@ def canned_reasons() -> list[CannedReason]:
 
 def rejection_text(reason: CannedReason | str | None, note: str = "") -> str:
     text = reason.text if isinstance(reason, CannedReason) else (reason or "")
-    note = (note or "").strip()
+    note = clean_text(note).strip()
     return " ".join(p for p in (text.strip(), note) if p)
 
 
@@ -793,6 +799,7 @@ def edit_and_approve(item: ModerationItem, moderator: User, body: str, title: st
     from board.markup import render_markdown
 
     _ensure_open(item, moderator)
+    note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
 
     target = _target(item)
     if _gone(target):
@@ -848,6 +855,7 @@ def dismiss(item: ModerationItem, moderator: User, note: str = "") -> Moderation
     """Reports were unfounded (or the content is gone): close the item, restore anything hidden."""
 
     _ensure_open(item, moderator)
+    note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
     target = _target(item)
     if item.kind in ("pending_post", "pending_story") and not _gone(target):
         raise RuleViolation("Content waiting for review needs a decision: approve, return or remove it.", None)
@@ -865,6 +873,7 @@ def remove(item: ModerationItem, moderator: User, note: str = "") -> ModerationI
     from board.forum.services import set_post_status
 
     _ensure_open(item, moderator)
+    note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
 
     target = _target(item)
     if _gone(target):
@@ -1077,7 +1086,7 @@ def _fmt(until: datetime) -> str:
 
 def warn(moderator: User, user: User, reason: str) -> Sanction:
     _require_can_sanction(moderator, user)
-    reason = (reason or "").strip()
+    reason = clean_text(reason).strip()
     if not reason:
         raise RuleViolation("Please write the reason: the member will read it.", "reason")
     sanction = Sanction(user_id=user.id, moderator_id=moderator.id, kind="warn", reason=reason, created_at=utcnow())
@@ -1092,7 +1101,7 @@ def silence(moderator: User, user: User, days: int, reason: str) -> Sanction:
     _require_can_sanction(moderator, user)
     if days not in SILENCE_DAYS:
         raise RuleViolation("Choose 1, 3, 7 or 30 days.", "days")
-    reason = (reason or "").strip()
+    reason = clean_text(reason).strip()
     if not reason:
         raise RuleViolation("Please write the reason: the member will read it.", "reason")
     now = utcnow()
@@ -1113,7 +1122,7 @@ def suspend(moderator: User, user: User, days: int | None, reason: str) -> Sanct
     _require_can_sanction(moderator, user)
     if days is not None and days not in SUSPEND_DAYS:
         raise RuleViolation("Choose a listed period or “until further notice”.", "days")
-    reason = (reason or "").strip()
+    reason = clean_text(reason).strip()
     if not reason:
         raise RuleViolation("Please write the reason: the member will read it.", "reason")
     now = utcnow()
@@ -1184,7 +1193,7 @@ def watched_words() -> list[WatchedWord]:
 
 
 def _clean_phrase(phrase: str) -> str:
-    phrase = " ".join((phrase or "").split()).lower()
+    phrase = " ".join(clean_text(phrase).split()).lower()
     if len(phrase) < 2 or not any(c.isalnum() for c in phrase):
         raise RuleViolation("Please enter a word or phrase of at least 2 characters.", "phrase")
     if len(phrase) > 200:
@@ -1230,8 +1239,8 @@ def delete_word(admin: User, word: WatchedWord) -> None:
 def add_reason(admin: User | None, title: str, text: str) -> CannedReason:
     if admin is not None and not is_admin(admin):
         raise PermissionDenied("Only admins can edit canned reasons.")
-    title = " ".join((title or "").split())
-    text = (text or "").strip()
+    title = " ".join(clean_text(title).split())
+    text = clean_text(text).strip()
     if not title or len(title) > 120:
         raise RuleViolation("Please give the reason a short title (up to 120 characters).", "title")
     if not text:
@@ -1250,8 +1259,8 @@ def add_reason(admin: User | None, title: str, text: str) -> CannedReason:
 def change_reason(admin: User, reason: CannedReason, title: str, text: str) -> None:
     if not is_admin(admin):
         raise PermissionDenied("Only admins can edit canned reasons.")
-    title = " ".join((title or "").split())
-    text = (text or "").strip()
+    title = " ".join(clean_text(title).split())
+    text = clean_text(text).strip()
     if not title or not text:
         raise RuleViolation("Please fill in both the title and the text.", "text")
     clash = db.session.scalar(select(CannedReason.id).where(CannedReason.title == title, CannedReason.id != reason.id))

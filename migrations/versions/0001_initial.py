@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 04:01:29.710153
+Create Date: 2026-11-22 08:01:42.452025
 
 """
 from alembic import op
@@ -32,6 +32,7 @@ def upgrade():
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('list_unsubscribe', sa.String(length=500), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -90,6 +91,51 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_session_token'), ['session_token'], unique=False)
 
+    op.create_table('diagnosis_profiles',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('subtype', sa.String(length=24), nullable=False),
+    sa.Column('spread', sa.JSON(), nullable=False),
+    sa.Column('treatment', sa.String(length=24), nullable=False),
+    sa.Column('origin', sa.String(length=16), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('subtype_audience', sa.String(length=10), nullable=False),
+    sa.Column('spread_audience', sa.String(length=10), nullable=False),
+    sa.Column('treatment_audience', sa.String(length=10), nullable=False),
+    sa.Column('origin_audience', sa.String(length=10), nullable=False),
+    sa.Column('year_audience', sa.String(length=10), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("origin_audience IN ('me', 'members', 'public')", name=op.f('ck_diagnosis_profiles_origin_audience_known')),
+    sa.CheckConstraint("spread_audience IN ('me', 'members', 'public')", name=op.f('ck_diagnosis_profiles_spread_audience_known')),
+    sa.CheckConstraint("subtype_audience IN ('me', 'members', 'public')", name=op.f('ck_diagnosis_profiles_subtype_audience_known')),
+    sa.CheckConstraint("treatment_audience IN ('me', 'members', 'public')", name=op.f('ck_diagnosis_profiles_treatment_audience_known')),
+    sa.CheckConstraint("year_audience IN ('me', 'members', 'public')", name=op.f('ck_diagnosis_profiles_year_audience_known')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_diagnosis_profiles_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_diagnosis_profiles'))
+    )
+    op.create_table('mutes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('muted_user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('user_id <> muted_user_id', name=op.f('ck_mutes_not_self')),
+    sa.ForeignKeyConstraint(['muted_user_id'], ['users.id'], name=op.f('fk_mutes_muted_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mutes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mutes')),
+    sa.UniqueConstraint('user_id', 'muted_user_id', name='uq_mutes_user_muted')
+    )
+    with op.batch_alter_table('mutes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mutes_muted_user_id'), ['muted_user_id'], unique=False)
+
+    op.create_table('notification_settings',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('default_mode', sa.String(length=10), nullable=False),
+    sa.Column('mail_paused', sa.Boolean(), nullable=False),
+    sa.Column('last_daily_digest_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_weekly_digest_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("default_mode IN ('inapp', 'each', 'daily', 'weekly')", name=op.f('ck_notification_settings_default_mode_known')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_settings_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_notification_settings'))
+    )
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -150,7 +196,7 @@ def upgrade():
     sa.Column('pending_title', sa.String(length=150), nullable=True),
     sa.Column('pending_body_source', sa.Text(), nullable=True),
     sa.Column('pending_body_html', sa.Text(), nullable=True),
-    sa.Column('pending_signature', sa.JSON(), nullable=True),
+    sa.Column('pending_signature', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('pending_edit_returned', sa.Boolean(), nullable=False),
     sa.CheckConstraint("signature_style IN ('full', 'initial', 'first', 'display', 'anonymous')", name=op.f('ck_stories_signature_known')),
     sa.CheckConstraint("status IN ('draft', 'pending', 'published', 'hidden', 'rejected', 'removed', 'withdrawn')", name=op.f('ck_stories_status_known')),
@@ -198,6 +244,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_watched_words')),
     sa.UniqueConstraint('phrase', name=op.f('uq_watched_words_phrase'))
     )
+    op.create_table('follows',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('topic_id', sa.Integer(), nullable=True),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('digest_cursor', sa.Integer(), nullable=False),
+    sa.CheckConstraint("mode IN ('inapp', 'each', 'daily', 'weekly')", name=op.f('ck_follows_mode_known')),
+    sa.CheckConstraint('(thread_id IS NULL) <> (topic_id IS NULL)', name=op.f('ck_follows_one_target')),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_follows_thread_id_threads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_follows_topic_id_topics'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_follows_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follows')),
+    sa.UniqueConstraint('user_id', 'thread_id', name='uq_follows_user_thread'),
+    sa.UniqueConstraint('user_id', 'topic_id', name='uq_follows_user_topic')
+    )
+    with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.create_index('ix_follows_thread_id', ['thread_id'], unique=False)
+        batch_op.create_index('ix_follows_topic_id', ['topic_id'], unique=False)
+
     op.create_table('posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('thread_id', sa.Integer(), nullable=False),
@@ -242,6 +309,19 @@ def upgrade():
     with op.batch_alter_table('story_themes', schema=None) as batch_op:
         batch_op.create_index('ix_story_themes_theme', ['theme', 'story_id'], unique=False)
 
+    op.create_table('mentions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_mentions_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mentions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mentions')),
+    sa.UniqueConstraint('post_id', 'user_id', name='uq_mentions_post_user')
+    )
+    with op.batch_alter_table('mentions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mentions_user_id'), ['user_id'], unique=False)
+
     op.create_table('moderation_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -278,6 +358,17 @@ def upgrade():
         batch_op.create_index('ix_moderation_items_queue', ['state', 'priority', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_moderation_items_story_id'), ['story_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_moderation_items_user_id'), ['user_id'], unique=False)
+
+    op.create_table('post_publications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_publications_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post_publications')),
+    sa.UniqueConstraint('post_id', name=op.f('uq_post_publications_post_id'))
+    )
+    with op.batch_alter_table('post_publications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_publications_published_at'), ['published_at'], unique=False)
 
     op.create_table('post_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -360,6 +451,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_post_revisions_post_id'))
 
     op.drop_table('post_revisions')
+    with op.batch_alter_table('post_publications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_post_publications_published_at'))
+
+    op.drop_table('post_publications')
     with op.batch_alter_table('moderation_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_moderation_items_user_id'))
         batch_op.drop_index(batch_op.f('ix_moderation_items_story_id'))
@@ -367,6 +462,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_moderation_items_post_id'))
 
     op.drop_table('moderation_items')
+    with op.batch_alter_table('mentions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mentions_user_id'))
+
+    op.drop_table('mentions')
     with op.batch_alter_table('story_themes', schema=None) as batch_op:
         batch_op.drop_index('ix_story_themes_theme')
 
@@ -381,6 +480,11 @@ def downgrade():
         batch_op.drop_index('ix_posts_author_created')
 
     op.drop_table('posts')
+    with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.drop_index('ix_follows_topic_id')
+        batch_op.drop_index('ix_follows_thread_id')
+
+    op.drop_table('follows')
     op.drop_table('watched_words')
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.drop_index('ix_threads_listing')
@@ -401,6 +505,12 @@ def downgrade():
         batch_op.drop_index('ix_notifications_user_unread')
 
     op.drop_table('notifications')
+    op.drop_table('notification_settings')
+    with op.batch_alter_table('mutes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mutes_muted_user_id'))
+
+    op.drop_table('mutes')
+    op.drop_table('diagnosis_profiles')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_session_token'))
 

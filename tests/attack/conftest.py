@@ -1,7 +1,7 @@
 """Attack tests: a board with one member of every kind and one item of every status.
 
 `world` builds it through the services/factories; `clients` logs each role in
-through the real login form. Browser fixtures come from tests/browser.
+through the real login form. Browser fixtures come from tests/browser/fixtures.py (a plugin).
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.browser.conftest import browser, live_server, page  # noqa: F401 - fixtures
 from tests.browser.world import cheap_password_hashing
 from tests.conftest import login
 

@@ -70,6 +70,13 @@ EXPECTED: dict[str, str] = {
     "GET forum.new_thread":                  MEMBERS,
     "GET auth.profile":                      PUBLIC,
     "GET moderation.moderate_user":          STAFF,
+    "GET profile.for_you":                   PUBLIC,
+    "GET profile.diagnosis":                 MEMBERS,
+    "GET following.settings":                MEMBERS,
+    "GET following.unsubscribe":             "404 404 404 404 404 404 404 404 404 404",  # bogus token
+    "GET privacy.settings":                  MEMBERS,
+    "GET privacy.topics":                    ADMIN,
+    "GET privacy.memorial":                  ADMIN,
     # ------------------------------------------------------------------ POST
     #                                        anon unver new member owner other silenced susp mod admin
     "POST auth.login":                       "400 302 302 302 302 302 302 400 302 302",
@@ -120,6 +127,16 @@ EXPECTED: dict[str, str] = {
     "POST stories.helped":                   "L 302 302 302 302 302 302 L 302 302",
     "POST stories.report":                   "L 400 400 400 302 400 400 L 400 400",
     "POST stories.withdraw":                 "L 403 403 403 302 403 403 L 403 403",
+    "POST profile.diagnosis":                "L 302 302 302 302 302 302 L 302 302",
+    "POST following.settings":               "L 302 302 302 302 302 302 L 302 302",
+    "POST following.follow_thread":          "L 302 302 302 302 302 302 L 302 302",
+    "POST following.follow_topic":           "L 302 302 302 302 302 302 L 302 302",
+    "POST following.mute":                   "L 302 302 302 302 302 302 L 302 302",
+    "POST following.unsubscribe_confirm":    "404 404 404 404 404 404 404 404 404 404",  # bogus token
+    "POST privacy.export":                   "L 200 200 200 200 200 200 L 200 200",  # your own data, a download
+    "POST privacy.delete":                   MEMBER_FORM,
+    "POST privacy.members_only":             ADMIN_FORM,
+    "POST privacy.memorial":                 ADMIN_FORM,
 }
 
 

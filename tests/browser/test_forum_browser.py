@@ -1,5 +1,5 @@
 """The forum used in a real browser: read, register, post, reply — with the keyboard where it matters."""
-from tests.browser.conftest import screenshot
+from tests.browser.fixtures import screenshot
 from tests.conftest import PASSWORD
 
 

@@ -21,7 +21,7 @@ import socket
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.fixtures import screenshot
 from tests.browser.world import (
     World,
     browser_login,

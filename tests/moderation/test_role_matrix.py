@@ -45,6 +45,8 @@ EXPECTED = {
     "notifications.index": "new member",
     "notifications.mark_read": "new member",
     "notifications.open_one": "new member",
+    "privacy.topics": "admin",
+    "privacy.members_only": "admin",
 }
 
 
@@ -85,7 +87,10 @@ def test_role_matrix(app, make, browser):
         db.session.add(story)
         db.session.commit()
         story_id = story.id
-    values = {"story_id": story_id, "item_id": item_id, "thread_id": thread.id, "word_id": word_id, "reason_id": reason_id,
+        from board.models import Thread
+
+        slug = db.session.get(Thread, thread.id).topic.slug
+    values = {"slug": slug, "story_id": story_id, "item_id": item_id, "thread_id": thread.id, "word_id": word_id, "reason_id": reason_id,
               "post_id": thread.first_post_id, "username": "regular", "notification_id": note_id}
     clients = {"anonymous": app.test_client(), **{role: browser(u) for role, u in users.items()}}
     failures = []

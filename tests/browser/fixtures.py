@@ -1,5 +1,9 @@
 """Browser fixtures: the real app served on loopback, driven by Debian's Chromium.
 
+Registered once for the whole suite by `pytest_plugins` in tests/conftest.py, so
+every directory shares one session-wide browser (two sync Playwright instances
+in one process would fail).
+
 Playwright for Python drives /usr/bin/chromium (never a downloaded browser).
 Without Chromium these tests skip, unless CIRCLE_REQUIRE_BROWSER=1 (CI), where
 a missing browser is a failure.
