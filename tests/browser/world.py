@@ -122,6 +122,13 @@ class World:
                 m.post(rule.rule.replace(f"<int:{arg}>", str(self.story_id)))
         return self.story_id
 
+    def follow_thread(self, who="alice"):
+        """`who` follows Bob's thread and the bone metastases topic, and mutes nobody but bob."""
+        c = self.client(getattr(self, who))
+        for url in (f"/threads/{self.other.id}/follow", "/topics/bone-metastases/follow", "/users/bob/mute"):
+            r = c.post(url)
+            assert r.status_code in (302, 303), (url, r.status_code)
+
     def notifications_for_newbie(self):
         """Approve the newbie's pending reply so they get a notification."""
         post = self.pending_reply()
