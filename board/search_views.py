@@ -50,5 +50,6 @@ def search():
         kind_labels=KIND_LABELS, when_labels=WHEN_LABELS, sort_labels=SORT_LABELS,
         next_url=page_url(after=results.next_cursor) if results and results.next_cursor else None,
         first_url=page_url() if request.args.get("after") else None,
+        newest_url=page_url(sort="newest"),
         noindex=True,
     )
