@@ -95,6 +95,10 @@ class Config:
     BOARD_THREADS_PER_PAGE = 30
     BOARD_POSTS_PER_PAGE = 25
     BOARD_STORIES_PER_PAGE = 20
+    # Finished public pages for visitors who aren't logged in (board/page_cache.py): on in production
+    BOARD_PAGE_CACHE = _bool("BOARD_PAGE_CACHE", False)
+    BOARD_PAGE_CACHE_SECONDS = _int("BOARD_PAGE_CACHE_SECONDS", 60)
+    BOARD_PAGE_CACHE_ENTRIES = _int("BOARD_PAGE_CACHE_ENTRIES", 500)
 
 
 class DevelopmentConfig(Config):
@@ -117,6 +121,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    BOARD_PAGE_CACHE = _bool("BOARD_PAGE_CACHE", True)
 
 
 CONFIGS = {

@@ -11,6 +11,45 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class CircleFlask(Flask):
+    """Flask with memoized URL building inside requests.
+
+    A page builds 20–40 URLs (navigation, breadcrumbs, forms), each about 13 µs
+    through werkzeug's URL map. Given the endpoint, its arguments and the
+    request's script root, host, scheme and blueprint, the result never changes
+    (Circle registers no url_defaults), so it is remembered per process. Outside
+    a request, or with arguments that can't be a dictionary key, it builds as usual.
+    """
+
+    _url_memo: dict
+    _URL_MEMO_MAX = 20_000
+
+    def url_for(self, /, endpoint: str, *, _anchor=None, _method=None, _scheme=None, _external=None,
+                **values) -> str:
+        from flask import has_request_context, request
+
+        if not has_request_context() or self.url_default_functions:
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        try:
+            key = (endpoint, request.blueprint if endpoint[:1] == "." else None, request.script_root,
+                   request.host, request.scheme, _anchor, _method, _scheme, _external,
+                   tuple(sorted(values.items())))
+            hash(key)
+        except TypeError:  # e.g. a list of values: build it every time
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        memo = self._url_memo
+        url = memo.get(key)
+        if url is None:
+            url = super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                  _external=_external, **values)
+            if len(memo) >= self._URL_MEMO_MAX:
+                memo.clear()
+            memo[key] = url
+        return url
+
+
 def create_app(config: type | Mapping | None = None) -> Flask:
     """Build the application.
 
@@ -19,7 +58,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     """
     from config import config_from_env
 
-    app = Flask(
+    app = CircleFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -31,12 +70,14 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.from_object(config_from_env())
         if config:
             app.config.from_mapping(config)
+    app._url_memo = {}  # per app: tests build many apps in one process
     app.config.from_prefixed_env()
     if isinstance(config, Mapping) and config:
         app.config.from_mapping(config)  # explicit test overrides win
     check_config(app)
 
     register_extensions(app)
+    __import__("board.page_cache", fromlist=["init_app"]).init_app(app)  # before other after_request hooks
     __import__("board.security", fromlist=["register"]).register(app)  # headers, limits, inline mail
     register_blueprints(app)
     register_errorhandlers(app)

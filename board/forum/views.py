@@ -8,7 +8,9 @@ from sqlalchemy.orm import joinedload
 
 from board.domain import RuleViolation
 from board.extensions import db
-from board.forum import bp, queries, services
+from board.forum import bp
+from board.forum import queries, services
+from board.forum.render import render_posts
 from board.following.services import thread_page_state
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.models import Post, PostRevision, Thread, Topic
@@ -135,12 +137,14 @@ def thread(thread_id: int, slug: str | None = None):
     if form is None and current_user.is_authenticated and not thread.locked:
         block_reason = posting_block_reason(current_user, on_form=False)
     viewer_state = thread_page_state(current_user, thread)  # follow + mutes: 1 query, 0 for visitors
+    posts_html = render_posts(
+        page.posts, viewer=current_user._get_current_object(), thread=thread, can_quote=form is not None,
+        muted_ids=viewer_state.muted_ids, root=request.script_root,
+    )
     return render_template(
         "forum/thread.html", thread=thread, topic=thread.topic, page=page, form=form, per_page=per_page,
-        body_hint=BODY_HINT, post_text_visible=post_text_visible, can_edit_post=can_edit_post,
-        can_delete_post=can_delete_post, noindex=thread.topic.members_only, block_reason=block_reason,
-        viewer=current_user._get_current_object(), root=request.script_root,
-        viewer_state=viewer_state, muted_ids=viewer_state.muted_ids,
+        body_hint=BODY_HINT, posts_html=posts_html, noindex=thread.topic.members_only, block_reason=block_reason,
+        viewer_state=viewer_state,
     )
 
 
