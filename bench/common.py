@@ -144,6 +144,29 @@ def guard_database(engine, *, force: bool) -> dict:
     return info
 
 
+def create_database_if_missing(url: str) -> bool:
+    """On a fresh machine the benchmark databases (bench, bench_small, bench_load) don't exist yet:
+    create the named database through the server's `postgres` database. True if it was created."""
+    import re
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database or ""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise SystemExit(f"refusing an unusual database name: {name!r}")
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                return False
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            print(f"created PostgreSQL database {name}", flush=True)
+            return True
+    finally:
+        admin.dispose()
+
+
 def reset_database(url: str, *, force: bool = False) -> None:
     """Wipe a benchmark database (after the guard) and build the schema with the migrations."""
     from sqlalchemy import create_engine, text
@@ -163,6 +186,7 @@ def reset_database(url: str, *, force: bool = False) -> None:
                     os.remove(path + suffix)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     else:
+        create_database_if_missing(url)
         engine = create_engine(url)
         try:
             guard_database(engine, force=force)
