@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
-from flask import Flask, current_app, g, has_request_context, render_template, url_for
+from flask import Flask, current_app, g, has_request_context, url_for
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -73,7 +73,9 @@ def render_mail(template: str, **context) -> str:
     context.setdefault("site_name", current_app.config.get("BOARD_SITE_NAME", "Circle"))
     context.setdefault("base_url", base_url())
     context.setdefault("contact_email", current_app.config.get("BOARD_CONTACT_EMAIL", ""))
-    return render_template(f"mail/{template}.txt", **context).strip() + "\n"
+    # From the given context only: the page context processors look at the logged-in member and
+    # the request, which a mail must not depend on (digests render one mail per member).
+    return current_app.jinja_env.get_template(f"mail/{template}.txt").render(**context).strip() + "\n"
 
 
 def base_url() -> str:

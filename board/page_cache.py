@@ -34,7 +34,6 @@ serving a stale page.
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -54,8 +53,7 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")
 _SKIP_HEADERS = {"content-length", "set-cookie", "date", "x-circle-cache"}
 
 _local = threading.local()   # did this thread's session write since its last commit?
-_local_generation = itertools.count(1)
-_local_current = [0]
+_local_current = [0]   # the generation when there is no Redis (one process)
 _lock = threading.Lock()
 
 
@@ -86,7 +84,7 @@ class PageCache:
     def bump(self) -> None:
         if self.redis is None:
             with _lock:
-                _local_current[0] = next(_local_generation)
+                _local_current[0] += 1
             return
         try:
             self.redis.incr(GENERATION_KEY)

@@ -144,8 +144,8 @@ def _claim(user_id: int, cadence: str, before: datetime | None, now: datetime) -
 
 def queue_digest(digest: Digest, now: datetime) -> bool:
     """Queue the email and move the cursors (flushes; the caller commits)."""
-    from board.following.services import render_text, settings_for, unsubscribe_url
-    from board.mail import absolute_url, notify_by_email
+    from board.following.services import settings_for, unsubscribe_url
+    from board.mail import absolute_url, notify_by_email, render_mail
 
     user = digest.user
     settings = settings_for(user, create=True)
@@ -154,7 +154,7 @@ def queue_digest(digest: Digest, now: datetime) -> bool:
     for item in digest.follows:
         item.digest_cursor = max(item.digest_cursor, digest.upto)
     stop = unsubscribe_url(user, cadence=digest.cadence)
-    body = render_text(
+    body = render_mail(
         "following_digest", user=user, digest=digest, cadence=digest.cadence,
         link_for=lambda post: absolute_url("forum.post_permalink", post_id=post.id),
         stop_digest=stop, stop_all=unsubscribe_url(user), settings=absolute_url("following.settings"),

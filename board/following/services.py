@@ -354,18 +354,8 @@ def _fan_out(post: Post, publication: PostPublication) -> None:
     db.session.flush()
 
 
-def render_text(template: str, **context) -> str:
-    """A plain-text mail body from templates/mail/, without the page context processors
-    (they would look at the logged-in member, once per email)."""
-    from board.mail import base_url
-
-    context.setdefault("site_name", current_app.config.get("BOARD_SITE_NAME", "Circle"))
-    context.setdefault("base_url", base_url())
-    return current_app.jinja_env.get_template(f"mail/{template}.txt").render(**context).strip() + "\n"
-
-
 def _email_each(user: User, item: Follow, post: Post) -> None:
-    from board.mail import absolute_url, notify_by_email
+    from board.mail import absolute_url, notify_by_email, render_mail
     from board.markup import excerpt
 
     thread = post.thread
@@ -377,7 +367,7 @@ def _email_each(user: User, item: Follow, post: Post) -> None:
         subject = f"New reply to your thread “{thread.title}”"
     else:
         subject = f"New reply in “{thread.title}”"
-    body = render_text(
+    body = render_mail(
         "following_post", user=user, post=post, thread=thread, author=author, is_first=post.is_first,
         topic=thread.topic, following_topic=item.topic_id is not None, excerpt=excerpt(post.body_source, 300),
         link=absolute_url("forum.post_permalink", post_id=post.id), stop_follow=stop_follow,
