@@ -99,7 +99,7 @@ def main(argv=None) -> int:
         for _ in range(n):
             client.get(path, base_url="https://localhost")
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
         return 0
     ceil_cpu, ceil_wall, _ = measure(ceiling_app().test_client(), "/", n)
     print(f"{'page':<14} {'status':>6} {'CPU ms/req':>11} {'wall ms/req':>12} {'ceiling/page':>13}")

@@ -1,6 +1,7 @@
 """Template globals and filters."""
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
@@ -8,12 +9,22 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 
+@functools.lru_cache(maxsize=8192)
+def _formatted(value: datetime) -> tuple[datetime, str, str, str]:
+    """(aware value, ISO form, exact time, short date) of one timestamp, formatted once per process.
+
+    A thread page shows dozens of timestamps and strftime is slow; the same posts are shown
+    over and over, so their fixed parts are kept (only "3 hours ago" depends on the clock).
+    """
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware, value.isoformat(), value.strftime("%-d %B %Y at %H:%M UTC"), aware.strftime("%-d %b %Y")
+
+
 def timeago(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
     now = now or datetime.now(UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    value, _, _, short_date = _formatted(value)
     seconds = int((now - value).total_seconds())
     if seconds < 60:
         return "just now"
@@ -26,13 +37,13 @@ def timeago(value: datetime | None, now: datetime | None = None) -> str:
     days = hours // 24
     if days < 30:
         return f"{days} day{'s' if days != 1 else ''} ago"
-    return value.strftime("%-d %b %Y")
+    return short_date
 
 
 def exact_time(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.strftime("%-d %B %Y at %H:%M UTC")
+    return _formatted(value)[2]
 
 
 def time_tag(value: datetime | None) -> Markup:
@@ -48,9 +59,9 @@ def time_tag(value: datetime | None) -> Markup:
         return Markup("")
     # Only our own date formatting goes in here (no member text), so no escaping is needed;
     # an f-string keeps this cheap on pages that show many dates.
-    exact = exact_time(value)
+    _, iso, exact, _ = _formatted(value)
     return Markup(
-        f'<time datetime="{value.isoformat()}" title="{exact}">{timeago(value)}'
+        f'<time datetime="{iso}" title="{exact}">{timeago(value)}'
         f'<span class="exact-time visually-hidden"> ({exact})</span></time>'
     )
 

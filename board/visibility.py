@@ -6,7 +6,7 @@ forgot a filter.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, bindparam, false, or_, true
 
 from board.models import DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, Story, Thread, Topic, User
 
@@ -57,15 +57,28 @@ def can_see_thread(viewer: User | None, thread: Thread) -> bool:
     return uid is not None and thread.author_id == uid and thread.status in (PENDING, HIDDEN, REJECTED)
 
 
-def thread_posts(viewer: User | None):
-    """Posts listed on a thread page (placeholders included for removed ones)."""
+def thread_posts_audience(viewer: User | None) -> tuple[str, dict]:
+    """Which thread-posts rule applies to `viewer`, and its parameters (see `thread_posts_rule`)."""
     uid = _viewer_id(viewer)
-    shown = Post.status.in_((PUBLISHED, *THREAD_PLACEHOLDER_STATUSES))
-    if is_staff(viewer):
-        return Post.status.in_((PUBLISHED, PENDING, HIDDEN, DELETED, REMOVED))
     if uid is None:
+        return "visitor", {}
+    if viewer.role in ("moderator", "admin"):
+        return "staff", {}
+    return "member", {"viewer_id": uid}
+
+
+def thread_posts_rule(audience: str):
+    """Posts listed on a thread page (placeholders included for removed ones), for one audience.
+
+    The member's rule names its viewer as the bound parameter `viewer_id`, so the thread
+    page can build its statements once and reuse them (board/forum/queries.py).
+    """
+    if audience == "staff":
+        return Post.status.in_((PUBLISHED, PENDING, HIDDEN, DELETED, REMOVED))
+    shown = Post.status.in_((PUBLISHED, *THREAD_PLACEHOLDER_STATUSES))
+    if audience == "visitor":
         return shown
-    return or_(shown, and_(Post.author_id == uid, Post.status.in_((PENDING, REJECTED))))
+    return or_(shown, and_(Post.author_id == bindparam("viewer_id"), Post.status.in_((PENDING, REJECTED))))
 
 
 def public_posts(viewer: User | None):

@@ -1,16 +1,27 @@
 """Flask-Login user loader: the session holds "id:token"; a rotated token ends old sessions."""
 from __future__ import annotations
 
+import functools
+
+from sqlalchemy import bindparam, select
+
 from board.extensions import db, login_manager
 from board.models import User
+
+
+@functools.cache
+def _user_by_id():
+    # Runs on every member's request: built once per process and reused with a new `user_id`
+    # (Session.get builds its statement and cache key afresh each time).
+    return select(User).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     ident, _, token = (user_id or "").partition(":")
-    if not ident.isdigit() or not token:
+    if not ident.isdigit() or not token or len(ident) > 18:
         return None
-    user = db.session.get(User, int(ident))
+    user = db.session.execute(_user_by_id(), {"user_id": int(ident)}).scalar_one_or_none()
     if user is None or user.session_token != token:
         return None
     if user.deleted_at is not None or user.memorial_at is not None or user.is_suspended():

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Integer, bindparam, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from board.extensions import db
 from board.models import Post, Thread, Topic, User
 from board.models.user import IDENTITIES
-from board.visibility import thread_posts, visible_threads, visible_topics
+from board.visibility import thread_posts_audience, thread_posts_rule, visible_threads, visible_topics
 
 
 class BadCursor(ValueError):
@@ -142,33 +143,55 @@ def _post_views(rows, thread: Thread) -> list[PostView]:
     return views
 
 
+# A post id larger than any real one: the "last page" is the page before it.
+_NO_UPPER_BOUND = 2**62
+
+
+@functools.cache
+def _thread_posts_stmt(audience: str, newest_first: bool):
+    """The thread page's statement for one audience and direction, built once per process.
+
+    Built statements are reused with new parameters (`thread_id`, `bound`, `limit` and, for
+    members, `viewer_id`), so each page view skips building the statement and computing its
+    cache key. `after`, `from` and the first page are all "id > bound" (ids are integers:
+    `from=N` is `id > N - 1`); `before` and the last page are "id < bound".
+    """
+    stmt = (
+        select(*_POST_COLUMNS, *_AUTHOR_COLUMNS)
+        .outerjoin(User, Post.author_id == User.id)
+        .where(Post.thread_id == bindparam("thread_id"), thread_posts_rule(audience))
+    )
+    if newest_first:
+        stmt = stmt.where(Post.id < bindparam("bound")).order_by(Post.id.desc())
+    else:
+        stmt = stmt.where(Post.id > bindparam("bound")).order_by(Post.id.asc())
+    return stmt.limit(bindparam("limit", type_=Integer))
+
+
 def thread_posts_page(
     viewer: User | None, thread: Thread, *, after: int | None = None, before: int | None = None,
     start: int | None = None, last: bool = False, per_page: int = 25,
 ) -> PostPage:
     """One page of a thread, oldest first. Keyset on post id (`after`, `before`, `start` inclusive, or `last`).
 
-    One query: the posts and their authors' public fields, as PostView objects.
+    One query: the posts and their authors' public fields, as PostView objects. Plain columns,
+    so it runs on the session's connection (Core), skipping the ORM's result processing.
     """
-    base = (
-        select(*_POST_COLUMNS, *_AUTHOR_COLUMNS)
-        .outerjoin(User, Post.author_id == User.id)
-        .where(Post.thread_id == thread.id, thread_posts(viewer))
-    )
+    audience, params = thread_posts_audience(viewer)
+    params = {**params, "thread_id": thread.id, "limit": per_page + 1}
     if last or before is not None:
-        stmt = base.order_by(Post.id.desc()).limit(per_page + 1)
-        if before is not None:
-            stmt = stmt.where(Post.id < before)
-        rows = db.session.execute(stmt).all()
+        params["bound"] = before if before is not None else _NO_UPPER_BOUND
+        rows = db.session.connection().execute(_thread_posts_stmt(audience, True), params).all()
         has_prev = len(rows) > per_page
         posts = _post_views(reversed(rows[:per_page]), thread)
         return PostPage(posts=posts, has_prev=has_prev, has_next=before is not None)
-    stmt = base.order_by(Post.id.asc()).limit(per_page + 1)
     if after is not None:
-        stmt = stmt.where(Post.id > after)
+        params["bound"] = after
     elif start is not None:
-        stmt = stmt.where(Post.id >= start)
-    rows = db.session.execute(stmt).all()
+        params["bound"] = start - 1
+    else:
+        params["bound"] = 0
+    rows = db.session.connection().execute(_thread_posts_stmt(audience, False), params).all()
     has_prev = after is not None or (start is not None and bool(rows) and rows[0][0] != thread.first_post_id)
     return PostPage(posts=_post_views(rows[:per_page], thread), has_prev=has_prev, has_next=len(rows) > per_page)
 

@@ -1,9 +1,12 @@
 """Forum pages. Thin: load, check permission, call one service, commit once, redirect."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import abort, current_app, flash, get_template_attribute, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board.domain import RuleViolation
@@ -48,17 +51,37 @@ def _require_topic_access(topic: Topic):
     return None
 
 
+@functools.cache
+def _thread_and_topic():
+    # Built once per process and reused with a new `thread_id` (no statement or cache key to build per view).
+    return select(Thread, Topic).join(Topic, Thread.topic_id == Topic.id).where(Thread.id == bindparam("thread_id"))
+
+
 def _thread_or_404(thread_id: int) -> Thread:
     # Thread and topic in one query as two entities, the topic then attached as already loaded:
     # cheaper per request than joinedload's eager-loading machinery.
-    row = db.session.execute(
-        select(Thread, Topic).join(Topic, Thread.topic_id == Topic.id).where(Thread.id == thread_id)
-    ).first()
+    row = db.session.execute(_thread_and_topic(), {"thread_id": thread_id}).first()
     if row is None:
         abort(404)
     thread, topic = row
     set_committed_value(thread, "topic", topic)
     return thread
+
+
+def _empty_reply_field() -> Markup:
+    """The thread page's reply box field, rendered once per process.
+
+    On the thread page the box is always empty and error-free (replies are posted to
+    /threads/<id>/reply, which re-shows the member's text with any error), so its markup
+    never changes: building the WTForms form and running the `field` macro on every
+    view cost about a tenth of a member's thread page.
+    """
+    cached = current_app.extensions.get("circle.empty_reply_field")
+    if cached is None:
+        field = get_template_attribute("_macros.html", "field")
+        cached = Markup(field(ReplyForm(meta={"csrf": False}).body, hint=BODY_HINT, rows=6))
+        current_app.extensions["circle.empty_reply_field"] = cached
+    return cached
 
 
 @bp.get("/")
@@ -138,18 +161,18 @@ def thread(thread_id: int, slug: str | None = None):
         current_user, thread, after=_int_arg("after"), before=_int_arg("before"), start=_int_arg("from"),
         last=request.args.get("page") == "last", per_page=per_page,
     )
-    form = ReplyForm() if can_reply(current_user, thread) else None
+    reply_field = _empty_reply_field() if can_reply(current_user, thread) else None
     block_reason = None
-    if form is None and current_user.is_authenticated and not thread.locked:
+    if reply_field is None and current_user.is_authenticated and not thread.locked:
         block_reason = posting_block_reason(current_user, on_form=False)
     viewer_state = thread_page_state(current_user, thread)  # follow + mutes: 1 query, 0 for visitors
     posts_html = render_posts(
-        page.posts, viewer=current_user._get_current_object(), thread=thread, can_quote=form is not None,
+        page.posts, viewer=current_user._get_current_object(), thread=thread, can_quote=reply_field is not None,
         muted_ids=viewer_state.muted_ids, root=request.script_root,
     )
     return render_template(
-        "forum/thread.html", thread=thread, topic=thread.topic, page=page, form=form, per_page=per_page,
-        body_hint=BODY_HINT, posts_html=posts_html, noindex=thread.topic.members_only, block_reason=block_reason,
+        "forum/thread.html", thread=thread, topic=thread.topic, page=page, reply_field=reply_field, per_page=per_page,
+        posts_html=posts_html, noindex=thread.topic.members_only, block_reason=block_reason,
         viewer_state=viewer_state,
     )
 
