@@ -6,6 +6,7 @@ import functools
 from sqlalchemy import bindparam, select
 
 from board.extensions import db, login_manager
+from board.ids import parse_id
 from board.models import User
 
 
@@ -19,9 +20,10 @@ def _user_by_id():
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     ident, _, token = (user_id or "").partition(":")
-    if not ident.isdigit() or not token or len(ident) > 18:
+    user_id = parse_id(ident)
+    if user_id is None or not token:
         return None
-    user = db.session.execute(_user_by_id(), {"user_id": int(ident)}).scalar_one_or_none()
+    user = db.session.execute(_user_by_id(), {"user_id": user_id}).scalar_one_or_none()
     if user is None or user.session_token != token:
         return None
     if user.deleted_at is not None or user.memorial_at is not None or user.is_suspended():

@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, select, tuple_
+from sqlalchemy import BigInteger, Integer, bindparam, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from board.extensions import db
@@ -153,7 +153,8 @@ def _thread_posts_stmt(audience: str, newest_first: bool):
 
     Built statements are reused with new parameters (`thread_id`, `bound`, `limit` and, for
     members, `viewer_id`), so each page view skips building the statement and computing its
-    cache key. `after`, `from` and the first page are all "id > bound" (ids are integers:
+    cache key. The bound is a BIGINT (a cursor from the address bar may exceed INTEGER;
+    PostgreSQL compares the two on the index). `after`, `from` and the first page are all "id > bound" (ids are integers:
     `from=N` is `id > N - 1`); `before` and the last page are "id < bound".
     """
     stmt = (
@@ -162,9 +163,9 @@ def _thread_posts_stmt(audience: str, newest_first: bool):
         .where(Post.thread_id == bindparam("thread_id"), thread_posts_rule(audience))
     )
     if newest_first:
-        stmt = stmt.where(Post.id < bindparam("bound")).order_by(Post.id.desc())
+        stmt = stmt.where(Post.id < bindparam("bound", type_=BigInteger)).order_by(Post.id.desc())
     else:
-        stmt = stmt.where(Post.id > bindparam("bound")).order_by(Post.id.asc())
+        stmt = stmt.where(Post.id > bindparam("bound", type_=BigInteger)).order_by(Post.id.asc())
     return stmt.limit(bindparam("limit", type_=Integer))
 
 

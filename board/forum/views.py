@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from board.domain import RuleViolation
 from board.extensions import db
+from board.ids import parse_id
 from board.forum import bp
 from board.forum import queries, services
 from board.forum.render import render_posts
@@ -28,14 +29,15 @@ def _int_arg(name: str) -> int | None:
     value = request.args.get(name)
     if value is None or value == "":
         return None
-    if not value.isdigit() or len(value) > 18:
+    number = parse_id(value)
+    if number is None:
         abort(404)
-    return int(value)
+    return number
 
 
 def _per_page(default: int) -> int:
     value = request.args.get("per_page")
-    if value and value.isdigit():
+    if value and len(value) <= 4 and value.isascii() and value.isdigit():
         return max(10, min(int(value), 50))
     return default
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from board.domain import Conflict, RuleViolation
 from board.errors import render_error
 from board.extensions import db
+from board.ids import parse_id
 from board.models import CannedReason, ModerationItem, Post, Thread, Topic, User, WatchedWord, utcnow
 from board.models.moderation import ITEM_KINDS, WORD_ACTIONS
 from board.moderation import bp, services
@@ -35,9 +36,10 @@ def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     if not value:
         return None
-    if not value.isdigit() or len(value) > 18:
+    number = parse_id(value)
+    if number is None:
         abort(404)
-    return int(value)
+    return number
 
 
 def _item_or_404(item_id: int) -> ModerationItem:
@@ -63,9 +65,8 @@ def _reason_choices() -> list[tuple[str, str]]:
 def _reason_from(form_value: str | None) -> CannedReason | None:
     if not form_value:
         return None
-    if not form_value.isdigit():
-        return None
-    return db.session.get(CannedReason, int(form_value))
+    reason_id = parse_id(form_value)
+    return None if reason_id is None else db.session.get(CannedReason, reason_id)
 
 
 # ================================================================ the queue
@@ -111,7 +112,7 @@ def next_item():
 def bulk():
     form = BulkForm()
     form.reason.choices = _reason_choices()
-    ids = [int(v) for v in request.form.getlist("item_ids") if v.isdigit()][:100]
+    ids = [i for i in map(parse_id, request.form.getlist("item_ids")) if i is not None][:100]
     if not form.validate_on_submit() or not ids:
         flash("Select at least one item and an action.", "error")
         return redirect(url_for(".queue"))

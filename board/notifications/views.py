@@ -5,6 +5,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from board.extensions import db
+from board.ids import parse_id
 from board.models import Notification
 from board.notifications import bp, services
 
@@ -19,9 +20,10 @@ def _safe_local(url: str) -> str | None:
 @login_required
 def index():
     before = request.args.get("before", "")
-    if before and (not before.isdigit() or len(before) > 18):
+    before_id = parse_id(before) if before else None
+    if before and before_id is None:
         abort(404)
-    items = services.recent(current_user, before_id=int(before) if before else None)
+    items = services.recent(current_user, before_id=before_id)
     next_before = items[-1].id if len(items) == services.PAGE_SIZE else None
     return render_template("notifications/index.html", notifications=items, next_before=next_before, noindex=True)
 
