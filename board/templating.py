@@ -66,7 +66,7 @@ def time_tag(value: datetime | None) -> Markup:
     )
 
 
-def user_link(user) -> Markup:
+def user_link(user, root: str | None = None) -> Markup:
     """A member's name linking to their profile, with memorial and role markers.
 
     A Python function rather than a Jinja macro: it runs once per post on the
@@ -74,7 +74,8 @@ def user_link(user) -> Markup:
     """
     if user is None or user.deleted_at is not None:
         return Markup('<span class="author">a former member</span>')
-    root = request.script_root if request else ""
+    if root is None:
+        root = request.script_root if request else ""
     html = f'<a class="author" href="{root}/users/{escape(user.username)}">{escape(user.public_name)}</a>'
     if user.memorial_at is not None:
         html += ' <span class="memorial">(in memoriam)</span>'

@@ -32,6 +32,7 @@ def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(
     can_report = member and "moderation.report_post" in current_app.view_functions
     out: list[str] = []
     add = out.append
+    links: dict[int, Markup] = {}  # an author's link, built once per page
     for post in posts:
         status = post.status
         gone = status in (DELETED, REMOVED)
@@ -46,7 +47,10 @@ def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(
             add(f'      <span class="placeholder">{_PLACEHOLDER[status]}</span>\n')
         else:
             author = post.author
-            add(f"      {user_link(author)}\n")
+            link = links.get(post.author_id)
+            if link is None:
+                link = links[post.author_id] = user_link(author, root=root)
+            add(f"      {link}\n")
             if author is not None and author.identity_label and author.identity:
                 add(f'      <span class="identity">· {escape(author.identity_label)}</span>\n')
             add(f'      · <a href="{root}/posts/{pid}" class="permalink">{time_tag(post.created_at)}</a>\n')
