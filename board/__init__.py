@@ -131,7 +131,7 @@ def check_config(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from board import models  # noqa: F401  (registers the models on the metadata)
     from board.extensions import csrf, db, limiter, login_manager, migrate
-    from board.db_setup import configure_engine, render_item
+    from board.db_setup import close_session_quietly, configure_engine, render_item
 
     db.init_app(app)
     migrate.init_app(
@@ -143,6 +143,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    # Runs before Flask-SQLAlchemy's own teardown (they run in reverse order), which then finds nothing to close.
+    app.teardown_appcontext(lambda _exc: close_session_quietly(db.session))
 
     from board.auth.loader import load_user  # noqa: F401  (registers the user loader)
 
