@@ -7,23 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+
+from board.ids import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
-
-from board.ids import MAX_ID  # noqa: E402 - ids past INTEGER are refused by PostgreSQL
-
-
-class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: an id no row can have (past INTEGER) is simply not found.
-
-    Without a bound, /threads/99999999999999 reached PostgreSQL as an INTEGER
-    parameter and failed with "integer out of range" (a 500); now the route does
-    not match and the visitor gets the 404 page, on both engines.
-    """
-
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002 - werkzeug's names
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class CircleFlask(Flask):

@@ -153,9 +153,10 @@ def _thread_posts_stmt(audience: str, newest_first: bool):
 
     Built statements are reused with new parameters (`thread_id`, `bound`, `limit` and, for
     members, `viewer_id`), so each page view skips building the statement and computing its
-    cache key. The bound is a BIGINT (a cursor from the address bar may exceed INTEGER;
-    PostgreSQL compares the two on the index). `after`, `from` and the first page are all "id > bound" (ids are integers:
-    `from=N` is `id > N - 1`); `before` and the last page are "id < bound".
+    cache key. `after`, `from` and the first page are all "id > bound" (ids are integers:
+    `from=N` is `id > N - 1`); `before` and the last page are "id < bound". The bound is a
+    BIGINT so the last page's sentinel, above any INTEGER id, can be sent (PostgreSQL
+    compares the two on the index).
     """
     stmt = (
         select(*_POST_COLUMNS, *_AUTHOR_COLUMNS)

@@ -4,19 +4,19 @@ from __future__ import annotations
 import functools
 
 from flask import abort, current_app, flash, get_template_attribute, redirect, render_template, request, url_for
-from markupsafe import Markup
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board.domain import RuleViolation
 from board.extensions import db
-from board.ids import parse_id
 from board.forum import bp
 from board.forum import queries, services
 from board.forum.render import render_posts
 from board.following.services import thread_page_state
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
+from board.ids import parse_id
 from board.models import Post, PostRevision, Thread, Topic
 from board.permissions import (
     PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for, posting_block_reason,
