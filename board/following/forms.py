@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
 
+from board.form_choices import choices
 from board.following.services import MODE_LABELS
 from board.models.following import FOLLOW_MODES
 
@@ -13,7 +14,7 @@ FOLLOW_VALUES = {value for value, _ in FOLLOW_CHOICES}
 
 
 class NotificationSettingsForm(FlaskForm):
-    default_mode = RadioField("When I follow something new (including threads I post in)", choices=MODE_CHOICES,
+    default_mode = RadioField("When I follow something new (including threads I post in)", choices=choices(MODE_CHOICES),
                               default="each")
     mail_paused = BooleanField("Pause all notification emails (you'll still see everything in your notifications)")
 

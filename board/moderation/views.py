@@ -4,17 +4,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from board.domain import Conflict, RuleViolation
 from board.errors import render_error
 from board.extensions import db
+from board.form_choices import choices
 from board.ids import parse_id
 from board.models import CannedReason, ModerationItem, Post, Thread, Topic, User, WatchedWord, utcnow
 from board.models.moderation import ITEM_KINDS, WORD_ACTIONS
 from board.moderation import bp, services
 from board.moderation.forms import (
     BulkForm, EditApproveForm, MemberActionForm, NoteForm, ReasonForm, RejectForm, ReportForm, ThreadMoveForm,
-    ThreadRenameForm, WordActionForm, WordForm, choices,
+    ThreadRenameForm, WordActionForm, WordForm,
 )
 from board.permissions import PermissionDenied, admin_required, can_moderate_user, moderator_required
 from board.security import report_limit
@@ -58,7 +60,7 @@ def _ids(form, prefix: str):
     return form
 
 
-def _reason_choices() -> list[tuple[str, str]]:
+def _reason_choices() -> list[SelectChoice]:
     return choices([("", "— Choose a reason —")] + [(str(r.id), r.title) for r in services.canned_reasons()])
 
 

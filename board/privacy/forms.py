@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from board.form_choices import choices
+
 DELETE_CHOICES = [
     ("remove", "Remove my posts and stories. Replies other people wrote stay, and show that a post was removed."),
     ("keep", "Keep my posts and stories for others to read, signed “a former member”."),
@@ -16,7 +18,7 @@ class ExportForm(FlaskForm):
 
 
 class DeleteAccountForm(FlaskForm):
-    mode = RadioField("What should happen to your posts and stories?", choices=DELETE_CHOICES,
+    mode = RadioField("What should happen to your posts and stories?", choices=choices(DELETE_CHOICES),
                       validate_choice=True,
                       validators=[InputRequired("Please choose what should happen to your posts and stories.")])
     password = PasswordField("Your password", validators=[
@@ -30,6 +32,6 @@ class MemorialForm(FlaskForm):
 
 
 class MembersOnlyForm(FlaskForm):
-    members_only = RadioField("Who can see this topic?", choices=[
-        ("on", "Logged-in members only"), ("off", "Everyone")], validate_choice=True,
+    members_only = RadioField("Who can see this topic?", choices=choices([
+        ("on", "Logged-in members only"), ("off", "Everyone")]), validate_choice=True,
         validators=[InputRequired("Please choose who can see this topic.")])

@@ -8,6 +8,7 @@ from wtforms import RadioField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from board.form_choices import choices
 from board.profile.choices import AUDIENCE_LABELS, ORIGINS, SPREAD, SUBTYPES, TREATMENTS
 
 NOT_SAYING = [("", "I'd rather not say")]
@@ -20,18 +21,18 @@ class CheckboxesField(SelectMultipleField):
 
 
 def _audience(label: str) -> RadioField:
-    return RadioField(label, choices=AUDIENCES, default="me", validate_choice=True)
+    return RadioField(label, choices=choices(AUDIENCES), default="me", validate_choice=True)
 
 
 class DiagnosisForm(FlaskForm):
-    subtype = RadioField("Subtype", choices=NOT_SAYING + list(SUBTYPES.items()), default="", validate_choice=True)
+    subtype = RadioField("Subtype", choices=choices(NOT_SAYING + list(SUBTYPES.items())), default="", validate_choice=True)
     subtype_audience = _audience("Who can see your subtype?")
-    spread = CheckboxesField("Where it has spread", choices=list(SPREAD.items()), validate_choice=True)
+    spread = CheckboxesField("Where it has spread", choices=choices(SPREAD.items()), validate_choice=True)
     spread_audience = _audience("Who can see where it has spread?")
-    treatment = RadioField("Current treatment", choices=NOT_SAYING + list(TREATMENTS.items()), default="",
+    treatment = RadioField("Current treatment", choices=choices(NOT_SAYING + list(TREATMENTS.items())), default="",
                            validate_choice=True)
     treatment_audience = _audience("Who can see your current treatment?")
-    origin = RadioField("How it was found", choices=NOT_SAYING + list(ORIGINS.items()), default="",
+    origin = RadioField("How it was found", choices=choices(NOT_SAYING + list(ORIGINS.items())), default="",
                         validate_choice=True)
     origin_audience = _audience("Who can see how it was found?")
     year = StringField("Year of diagnosis", validators=[

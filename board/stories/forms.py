@@ -6,6 +6,7 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from board.form_choices import choices
 from board.markup import clean_line, clean_text
 from board.models.moderation import REPORT_REASONS
 from board.stories.catalog import PROMPTS, THEMES
@@ -30,16 +31,16 @@ class StoryForm(FlaskForm):
     ])
     body = TextAreaField("Your story")
     themes = SelectMultipleField(
-        "Themes", choices=list(THEMES.items()), invalid_choice_message="Please choose themes from the list.",
+        "Themes", choices=choices(THEMES.items()), invalid_choice_message="Please choose themes from the list.",
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
     prompt = SelectField(
         "Does your story answer one of these questions? (optional)",
-        choices=[("", "No, it's my own story"), *PROMPTS.items()],
+        choices=choices([("", "No, it's my own story"), *PROMPTS.items()]),
         invalid_choice_message="Please choose a question from the list.",
     )
     signature = RadioField(
-        "How should your story be signed?", choices=list(STYLES.items()), default="first",
+        "How should your story be signed?", choices=choices(STYLES.items()), default="first",
         invalid_choice_message="Please choose how your story should be signed.",
     )
     sig_first_name = StringField("First name", validators=[
@@ -110,7 +111,7 @@ class StoryForm(FlaskForm):
 
 class ReportStoryForm(FlaskForm):
     reason = RadioField(
-        "What is wrong with this story?", choices=list(REPORT_REASONS.items()),
+        "What is wrong with this story?", choices=choices(REPORT_REASONS.items()),
         invalid_choice_message="Please choose the reason that fits best.",
     )
     note = TextAreaField("Anything the moderators should know? (optional)", validators=[
