@@ -15,6 +15,13 @@ NAMING_CONVENTION = {
 }
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """A naive datetime read back from SQLite as UTC; aware ones (and None) unchanged."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

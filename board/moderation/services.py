@@ -1,4 +1,8 @@
-"""Moderation services: screening, the shared queue, decisions, reports, sanctions, the audit log.
+"""Moderation services: screening, the shared queue, decisions, reports, trust levels.
+
+Sanctions (sanctions.py), the audit log (audit.py), watched words and canned
+reasons (lists.py) and thread actions (threads.py) live beside this module and
+are re-exported from it.
 
 Every state change a moderator makes goes through this module, which also
 writes the audit row (`ModerationAction`, append-only). Services take the
@@ -44,39 +48,48 @@ count, so two moderators can never both act; "next item" uses
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, event, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
 from board.markup import clean_text
 from board.models import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, CannedReason, ModerationAction,
-    ModerationItem, Post, PostRevision, Report, Sanction, Story, Thread, Topic, User, WatchedWord, utcnow,
+    ModerationItem, Post, PostRevision, Report, Sanction, Story, Thread, User, WatchedWord, utcnow,
 )
+from board.models.base import as_utc
 from board.models.moderation import (
     ITEM_DISMISSED, ITEM_KINDS, ITEM_OPEN, ITEM_RESOLVED, PRIORITY_NORMAL, PRIORITY_URGENT, REPORT_REASONS,
-    WORD_ACTIONS,
 )
 from board.moderation import rules
+# The moderation API is this module. The audit log, sanctions, the admins' lists and
+# thread actions live in modules beside it; they are re-exported here, so callers
+# keep one name (`services.warn`, `services.audit`, ...).
+from board.moderation.audit import (  # noqa: F401
+    ACTION_LABELS, AuditLogIsAppendOnly, audit, log_entries, staff_members,
+)
+from board.moderation.lists import (  # noqa: F401
+    add_reason, add_word, canned_reasons, change_reason, change_word, delete_reason, delete_word, seed_moderation,
+    watched_words,
+)
 from board.moderation.rules import BLOCK, FLAG, PUBLISH, REVIEW, Verdict, evaluate
+from board.moderation.sanctions import (  # noqa: F401
+    INDEFINITE, SILENCE_DAYS, SUSPEND_DAYS, lift, silence, suspend, warn,
+)
+from board.moderation.threads import (  # noqa: F401
+    feature_story, move_thread, rename_thread, set_locked, set_pinned,
+)
 from board.notifications.services import notify
 from board.permissions import PermissionDenied, can_moderate_user, is_admin, is_moderator
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 CLAIM_MINUTES = 15
 UNDO_MINUTES = 10
 OLD_ITEM_HOURS = 24
-SILENCE_DAYS = (1, 3, 7, 30)
-SUSPEND_DAYS = (1, 3, 7, 30, 90, 365)
-INDEFINITE = datetime(9999, 12, 31, tzinfo=UTC)
 
 KIND_LABELS = {
     "pending_post": "Pending posts",
@@ -84,74 +97,7 @@ KIND_LABELS = {
     "report": "Reports and flags",
     "crisis": "Crisis",
 }
-# Audit actions and how the log names them.
-ACTION_LABELS = {
-    "approve": "Approved",
-    "reject": "Returned to author",
-    "edit_approve": "Edited and approved",
-    "keep": "Kept after reports",
-    "dismiss": "Dismissed",
-    "remove": "Removed",
-    "undo": "Undid a decision",
-    "hide": "Hid (moderator report)",
-    "auto_hide": "Hidden by member reports",
-    "lock": "Locked thread", "unlock": "Unlocked thread",
-    "pin": "Pinned thread", "unpin": "Unpinned thread",
-    "feature": "Featured story", "unfeature": "Stopped featuring story",
-    "move": "Moved thread", "rename": "Renamed thread",
-    "warn": "Warned", "silence": "Silenced", "suspend": "Suspended",
-    "lift_silence": "Lifted silence", "lift_suspension": "Lifted suspension",
-    "set_trust": "Set trust level",
-    "word_add": "Added watched phrase", "word_change": "Changed watched phrase", "word_delete": "Deleted watched phrase",
-    "reason_add": "Added canned reason", "reason_change": "Changed canned reason", "reason_delete": "Deleted canned reason",
-    # board/privacy (never any personal data in these rows)
-    "account_deleted": "Account deleted by its member", "memorial": "Marked in memoriam",
-    "members_only_on": "Made a topic members-only", "members_only_off": "Opened a topic to everyone",
-}
 DECISIONS = ("approve", "reject", "edit_approve", "keep", "dismiss", "remove")
-
-
-# ================================================================ the audit log is append-only
-
-class AuditLogIsAppendOnly(RuntimeError):
-    pass
-
-
-@event.listens_for(Session, "before_flush")
-def _audit_rows_never_change(session, flush_context, instances):
-    for obj in session.deleted:
-        if isinstance(obj, ModerationAction):
-            raise AuditLogIsAppendOnly("Audit log rows (ModerationAction) are never deleted.")
-    for obj in session.dirty:
-        if isinstance(obj, ModerationAction) and session.is_modified(obj, include_collections=False):
-            raise AuditLogIsAppendOnly("Audit log rows (ModerationAction) are never changed.")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _no_bulk_audit_changes(state):
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ is ModerationAction:
-        raise AuditLogIsAppendOnly("Audit log rows (ModerationAction) are never changed or deleted.")
-
-
-def audit(moderator: User | None, action: str, *, item: ModerationItem | None = None, post: Post | None = None,
-          thread: Thread | None = None, story: Story | None = None, target_user: User | None = None,
-          reason: str = "", before: str = "", after: str = "", data: dict | None = None) -> ModerationAction:
-    if post is not None and thread is None:
-        thread = post.thread
-    if target_user is None:
-        owner = (post.author if post is not None else None) or (story.author if story is not None else None)
-        target_user = owner
-    row = ModerationAction(
-        moderator_id=moderator.id if moderator else None, action=action,
-        item_id=item.id if item else None, post_id=post.id if post else None,
-        thread_id=thread.id if thread else None, story_id=story.id if story else None,
-        target_user_id=target_user.id if target_user else None,
-        reason=clean_text(reason), before_text=before or "", after_text=after or "", data=data or {},
-        created_at=utcnow(),
-    )
-    db.session.add(row)
-    return row
 
 
 # ================================================================ screening (called by writers)
@@ -428,7 +374,7 @@ def queue_summary() -> QueueSummary:
     for kind, n, oldest, _ in rows:
         summary.counts[kind] = n
         summary.total += n
-        oldest = _aware(oldest)
+        oldest = as_utc(oldest)
         if oldest is not None and (summary.oldest_at is None or oldest < summary.oldest_at):
             summary.oldest_at = oldest
     summary.urgent = db.session.scalar(
@@ -439,12 +385,6 @@ def queue_summary() -> QueueSummary:
 
 def open_item_count_for_queue() -> int:
     return db.session.scalar(select(func.count(ModerationItem.id)).where(ModerationItem.state == ITEM_OPEN)) or 0
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _item_loads():
@@ -544,7 +484,7 @@ def item_actions(item_id: int) -> list[ModerationAction]:
 
 def is_old(item: ModerationItem, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return now - _aware(item.created_at) > timedelta(hours=OLD_ITEM_HOURS)
+    return now - as_utc(item.created_at) > timedelta(hours=OLD_ITEM_HOURS)
 
 
 def can_undo(item: ModerationItem, moderator: User, now: datetime | None = None) -> bool:
@@ -553,7 +493,7 @@ def can_undo(item: ModerationItem, moderator: User, now: datetime | None = None)
         return False
     if item.resolved_by_id != moderator.id and not is_admin(moderator):
         return False
-    return now - _aware(item.resolved_at) <= timedelta(minutes=UNDO_MINUTES)
+    return now - as_utc(item.resolved_at) <= timedelta(minutes=UNDO_MINUTES)
 
 
 # ---------------------------------------------------------------- claiming
@@ -574,7 +514,7 @@ def _conflict(item: ModerationItem, moderator: User) -> Conflict:
             name = "you"
         return Conflict(f"This item was already handled by {name}. Nothing was changed.")
     name = item.claimed_by.public_name if item.claimed_by else "another moderator"
-    until = _aware(item.claimed_until).strftime("%H:%M UTC") if item.claimed_until else ""
+    until = as_utc(item.claimed_until).strftime("%H:%M UTC") if item.claimed_until else ""
     return Conflict(f"{name} is working on this item (until {until}). Nothing was changed.")
 
 
@@ -738,10 +678,6 @@ def _restore_if_hidden(target, moderator: User) -> None:
         target.status = PUBLISHED
         notify(target.author, "content_restored", "Moderators looked at your story and it is visible again. "
                "Thank you for your patience.", actor=moderator)
-
-
-def canned_reasons() -> list[CannedReason]:
-    return list(db.session.scalars(select(CannedReason).order_by(CannedReason.position, CannedReason.id)))
 
 
 def rejection_text(reason: CannedReason | str | None, note: str = "") -> str:
@@ -987,319 +923,6 @@ def bulk(item_ids, moderator: User, action: str, reason: CannedReason | None = N
     return result
 
 
-# ================================================================ threads
-
-def _thread_action(thread: Thread, moderator: User, action: str, **kwargs) -> None:
-    if not is_moderator(moderator):
-        raise PermissionDenied("Only moderators can do that.")
-    audit(moderator, action, thread=thread, target_user=thread.author, **kwargs)
-
-
-def feature_story(story: Story, moderator: User, featured: bool) -> None:
-    """Feature (or stop featuring) a published story; audited. Not on one's own story."""
-    from board.stories import services as stories
-
-    if story.author_id is not None and story.author_id == moderator.id:
-        raise PermissionDenied("Moderators can't feature their own stories.")
-    if bool(story.featured) == bool(featured):
-        return
-    stories.set_featured(story, moderator, featured)
-    audit(moderator, "feature" if featured else "unfeature", story=story)
-    db.session.flush()
-
-
-def set_locked(thread: Thread, moderator: User, locked: bool) -> None:
-    if thread.locked == locked:
-        return
-    thread.locked = locked
-    _thread_action(thread, moderator, "lock" if locked else "unlock")
-    db.session.flush()
-
-
-def set_pinned(thread: Thread, moderator: User, pinned: bool) -> None:
-    if thread.pinned == pinned:
-        return
-    thread.pinned = pinned
-    _thread_action(thread, moderator, "pin" if pinned else "unpin")
-    db.session.flush()
-
-
-def rename_thread(thread: Thread, moderator: User, title: str, reason: str = "") -> None:
-    from board.forum.services import clean_title, slugify
-
-    title = clean_title(title)
-    if title == thread.title:
-        return
-    before = thread.title
-    thread.title = title
-    thread.slug = slugify(title)
-    _thread_action(thread, moderator, "rename", before=before, after=title, reason=reason)
-    db.session.flush()
-
-
-def move_thread(thread: Thread, moderator: User, topic: Topic, reason: str = "") -> None:
-    """Move a thread and its counters to another topic."""
-    old = thread.topic
-    if topic.id == old.id:
-        return
-    public = thread.status == PUBLISHED
-    if public:
-        old.thread_count = max(old.thread_count - 1, 0)
-        topic.thread_count += 1
-    old.post_count = max(old.post_count - thread.post_count, 0)
-    topic.post_count += thread.post_count
-    thread.topic_id = topic.id
-    thread.topic = topic
-    db.session.flush()
-    if old.last_thread_id == thread.id:
-        latest = db.session.execute(
-            select(Thread.id, Thread.last_activity_at).where(Thread.topic_id == old.id, Thread.status == PUBLISHED)
-            .order_by(Thread.last_activity_at.desc(), Thread.id.desc()).limit(1)
-        ).first()
-        old.last_thread_id, old.last_activity_at = (latest if latest else (None, None))
-    if public and (topic.last_activity_at is None or _aware(thread.last_activity_at) >= _aware(topic.last_activity_at)):
-        topic.last_activity_at = thread.last_activity_at
-        topic.last_thread_id = thread.id
-    db.session.execute(
-        update(ModerationItem).where(ModerationItem.post_id.in_(select(Post.id).where(Post.thread_id == thread.id)))
-        .values(topic_id=topic.id).execution_options(synchronize_session=False)
-    )
-    _thread_action(thread, moderator, "move", before=old.title, after=topic.title, reason=reason,
-                   data={"from_topic_id": old.id, "to_topic_id": topic.id})
-    db.session.flush()
-
-
-# ================================================================ members: sanctions
-
-def _require_can_sanction(moderator: User, user: User) -> None:
-    if not can_moderate_user(moderator, user):
-        if moderator.id == user.id:
-            raise PermissionDenied("You can't take moderator actions on yourself.")
-        raise PermissionDenied("Moderators can't take these actions on admins or other moderators.")
-
-
-def _fmt(until: datetime) -> str:
-    if until >= INDEFINITE - timedelta(days=1):
-        return "until further notice"
-    return f"until {until.strftime('%d %B %Y at %H:%M UTC')}"
-
-
-def warn(moderator: User, user: User, reason: str) -> Sanction:
-    _require_can_sanction(moderator, user)
-    reason = clean_text(reason).strip()
-    if not reason:
-        raise RuleViolation("Please write the reason: the member will read it.", "reason")
-    sanction = Sanction(user_id=user.id, moderator_id=moderator.id, kind="warn", reason=reason, created_at=utcnow())
-    db.session.add(sanction)
-    notify(user, "warned", f"A message from the moderators: {reason}", actor=moderator)
-    audit(moderator, "warn", target_user=user, reason=reason)
-    db.session.flush()
-    return sanction
-
-
-def silence(moderator: User, user: User, days: int, reason: str) -> Sanction:
-    _require_can_sanction(moderator, user)
-    if days not in SILENCE_DAYS:
-        raise RuleViolation("Choose 1, 3, 7 or 30 days.", "days")
-    reason = clean_text(reason).strip()
-    if not reason:
-        raise RuleViolation("Please write the reason: the member will read it.", "reason")
-    now = utcnow()
-    until = now + timedelta(days=days)
-    user.silenced_until = until
-    sanction = Sanction(user_id=user.id, moderator_id=moderator.id, kind="silence", reason=reason,
-                        created_at=now, ends_at=until)
-    db.session.add(sanction)
-    notify(user, "silenced", f"A moderator has paused your posting {_fmt(until)}: {reason} "
-           "You can still read everything.", actor=moderator)
-    audit(moderator, "silence", target_user=user, reason=reason, data={"days": days, "until": until.isoformat()})
-    db.session.flush()
-    return sanction
-
-
-def suspend(moderator: User, user: User, days: int | None, reason: str) -> Sanction:
-    """Suspend for `days` (None: indefinitely). Their sessions end at once."""
-    _require_can_sanction(moderator, user)
-    if days is not None and days not in SUSPEND_DAYS:
-        raise RuleViolation("Choose a listed period or “until further notice”.", "days")
-    reason = clean_text(reason).strip()
-    if not reason:
-        raise RuleViolation("Please write the reason: the member will read it.", "reason")
-    now = utcnow()
-    until = INDEFINITE if days is None else now + timedelta(days=days)
-    user.suspended_until = until
-    user.suspension_reason = reason
-    user.rotate_session_token()
-    sanction = Sanction(user_id=user.id, moderator_id=moderator.id, kind="suspend", reason=reason,
-                        created_at=now, ends_at=None if days is None else until)
-    db.session.add(sanction)
-    notify(user, "suspended", f"Your account was suspended {_fmt(until)}: {reason}", actor=moderator)
-    audit(moderator, "suspend", target_user=user, reason=reason,
-          data={"days": days, "until": None if days is None else until.isoformat()})
-    db.session.flush()
-    return sanction
-
-
-def lift(moderator: User, user: User, kind: str, reason: str = "") -> None:
-    """Lift a silence or a suspension early."""
-    _require_can_sanction(moderator, user)
-    now = utcnow()
-    if kind == "silence":
-        if not user.is_silenced(now):
-            raise RuleViolation("This member isn't silenced.", None)
-        user.silenced_until = None
-        message = "The moderators lifted the pause on your posting. Welcome back."
-    elif kind == "suspend":
-        if not user.is_suspended(now):
-            raise RuleViolation("This member isn't suspended.", None)
-        user.suspended_until = None
-        user.suspension_reason = ""
-        message = "Your suspension was lifted. Welcome back."
-    else:
-        raise RuleViolation("Unknown action.", None)
-    for sanction in db.session.scalars(select(Sanction).where(
-            Sanction.user_id == user.id, Sanction.kind == kind, Sanction.lifted_at.is_(None))):
-        sanction.lifted_at = now
-    notify(user, "sanction_lifted", message, actor=moderator)
-    audit(moderator, "lift_silence" if kind == "silence" else "lift_suspension", target_user=user, reason=reason)
-    db.session.flush()
-
-
-# ================================================================ audit log queries
-
-def log_entries(*, moderator_id: int | None = None, user_id: int | None = None, action: str | None = None,
-                before_id: int | None = None, limit: int = 50) -> list[ModerationAction]:
-    stmt = select(ModerationAction).options(
-        selectinload(ModerationAction.moderator), selectinload(ModerationAction.target_user))
-    if moderator_id:
-        stmt = stmt.where(ModerationAction.moderator_id == moderator_id)
-    if user_id:
-        stmt = stmt.where(ModerationAction.target_user_id == user_id)
-    if action:
-        stmt = stmt.where(ModerationAction.action == action)
-    if before_id:
-        stmt = stmt.where(ModerationAction.id < before_id)
-    return list(db.session.scalars(stmt.order_by(ModerationAction.id.desc()).limit(limit)))
-
-
-def staff_members() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role.in_(("moderator", "admin"))).order_by(User.username)))
-
-
-# ================================================================ watched words and canned reasons
-
-def watched_words() -> list[WatchedWord]:
-    return list(db.session.scalars(select(WatchedWord).order_by(WatchedWord.action, WatchedWord.phrase)))
-
-
-def _clean_phrase(phrase: str) -> str:
-    phrase = " ".join(clean_text(phrase).split()).lower()
-    if len(phrase) < 2 or not any(c.isalnum() for c in phrase):
-        raise RuleViolation("Please enter a word or phrase of at least 2 characters.", "phrase")
-    if len(phrase) > 200:
-        raise RuleViolation("Please keep the phrase to 200 characters or fewer.", "phrase")
-    return phrase
-
-
-def add_word(admin: User | None, phrase: str, action: str) -> WatchedWord:
-    if admin is not None and not is_admin(admin):
-        raise PermissionDenied("Only admins can edit watched words.")
-    if action not in WORD_ACTIONS:
-        raise RuleViolation("Choose block, review or flag.", "action")
-    phrase = _clean_phrase(phrase)
-    if db.session.scalar(select(WatchedWord.id).where(WatchedWord.phrase == phrase)):
-        raise RuleViolation("That phrase is already on the list.", "phrase")
-    word = WatchedWord(phrase=phrase, action=action, created_by_id=admin.id if admin else None, created_at=utcnow())
-    db.session.add(word)
-    db.session.flush()
-    if admin is not None:
-        audit(admin, "word_add", reason=phrase, data={"phrase": phrase, "action": action})
-    return word
-
-
-def change_word(admin: User, word: WatchedWord, action: str) -> None:
-    if not is_admin(admin):
-        raise PermissionDenied("Only admins can edit watched words.")
-    if action not in WORD_ACTIONS:
-        raise RuleViolation("Choose block, review or flag.", "action")
-    before = word.action
-    word.action = action
-    audit(admin, "word_change", reason=word.phrase, data={"phrase": word.phrase, "before": before, "after": action})
-    db.session.flush()
-
-
-def delete_word(admin: User, word: WatchedWord) -> None:
-    if not is_admin(admin):
-        raise PermissionDenied("Only admins can edit watched words.")
-    audit(admin, "word_delete", reason=word.phrase, data={"phrase": word.phrase, "action": word.action})
-    db.session.delete(word)
-    db.session.flush()
-
-
-def add_reason(admin: User | None, title: str, text: str) -> CannedReason:
-    if admin is not None and not is_admin(admin):
-        raise PermissionDenied("Only admins can edit canned reasons.")
-    title = " ".join(clean_text(title).split())
-    text = clean_text(text).strip()
-    if not title or len(title) > 120:
-        raise RuleViolation("Please give the reason a short title (up to 120 characters).", "title")
-    if not text:
-        raise RuleViolation("Please write what the author will read.", "text")
-    if db.session.scalar(select(CannedReason.id).where(CannedReason.title == title)):
-        raise RuleViolation("A reason with that title already exists.", "title")
-    position = (db.session.scalar(select(func.max(CannedReason.position))) or 0) + 1
-    reason = CannedReason(title=title, text=text, position=position)
-    db.session.add(reason)
-    db.session.flush()
-    if admin is not None:
-        audit(admin, "reason_add", reason=title, after=text)
-    return reason
-
-
-def change_reason(admin: User, reason: CannedReason, title: str, text: str) -> None:
-    if not is_admin(admin):
-        raise PermissionDenied("Only admins can edit canned reasons.")
-    title = " ".join(clean_text(title).split())
-    text = clean_text(text).strip()
-    if not title or not text:
-        raise RuleViolation("Please fill in both the title and the text.", "text")
-    clash = db.session.scalar(select(CannedReason.id).where(CannedReason.title == title, CannedReason.id != reason.id))
-    if clash:
-        raise RuleViolation("A reason with that title already exists.", "title")
-    before = reason.text
-    reason.title, reason.text = title, text
-    audit(admin, "reason_change", reason=title, before=before, after=text)
-    db.session.flush()
-
-
-def delete_reason(admin: User, reason: CannedReason) -> None:
-    if not is_admin(admin):
-        raise PermissionDenied("Only admins can edit canned reasons.")
-    audit(admin, "reason_delete", reason=reason.title, before=reason.text)
-    db.session.delete(reason)
-    db.session.flush()
-
-
-def seed_moderation() -> tuple[int, int]:
-    """Seed watched words and canned reasons from board/data (safe to run again)."""
-    words = json.loads((DATA_DIR / "watched_words.json").read_text(encoding="utf-8"))
-    existing = set(db.session.scalars(select(WatchedWord.phrase)))
-    new_words = 0
-    for entry in words:
-        phrase = _clean_phrase(entry["phrase"])
-        if phrase not in existing:
-            db.session.add(WatchedWord(phrase=phrase, action=entry["action"], created_at=utcnow()))
-            existing.add(phrase)
-            new_words += 1
-    reasons = json.loads((DATA_DIR / "canned_reasons.json").read_text(encoding="utf-8"))
-    titles = set(db.session.scalars(select(CannedReason.title)))
-    new_reasons = 0
-    for position, entry in enumerate(reasons, start=1):
-        if entry["title"] not in titles:
-            db.session.add(CannedReason(title=entry["title"], text=entry["text"], position=position))
-            new_reasons += 1
-    db.session.flush()
-    return new_words, new_reasons
 
 
 __all__ = [
