@@ -8,6 +8,8 @@ from flask import Flask, g, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from board.models.base import as_utc
+
 
 @functools.lru_cache(maxsize=8192)
 def _formatted(value: datetime) -> tuple[datetime, str, str, str]:
@@ -16,7 +18,7 @@ def _formatted(value: datetime) -> tuple[datetime, str, str, str]:
     A thread page shows dozens of timestamps and strftime is slow; the same posts are shown
     over and over, so their fixed parts are kept (only "3 hours ago" depends on the clock).
     """
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    aware = as_utc(value)
     return aware, value.isoformat(), value.strftime("%-d %B %Y at %H:%M UTC"), aware.strftime("%-d %b %Y")
 
 

@@ -79,7 +79,7 @@ from board.moderation.lists import (  # noqa: F401
 )
 from board.moderation.rules import BLOCK, FLAG, PUBLISH, REVIEW, Verdict, evaluate
 from board.moderation.sanctions import (  # noqa: F401
-    INDEFINITE, SILENCE_DAYS, SUSPEND_DAYS, lift, silence, suspend, warn,
+    SILENCE_DAYS, SUSPEND_DAYS, lift, silence, suspend, warn,
 )
 from board.moderation.threads import (  # noqa: F401
     feature_story, move_thread, rename_thread, set_locked, set_pinned,

@@ -9,16 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
+from board.models.base import as_utc
 from board.stories.catalog import THEMES, display_title
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 def _iso(value: datetime | None) -> str:
-    value = value or datetime.now(UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(value or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sub(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
