@@ -598,13 +598,17 @@ def change_reason(reason_id: int):
             services.change_reason(current_user, reason, form.title.data, form.text.data)
         except RuleViolation as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            error = exc.message
         else:
             db.session.commit()
             flash("Reason updated.", "success")
+            return redirect(url_for(".reasons"))
     else:
-        flash("Please fill in both the title and the text.", "error")
-    return redirect(url_for(".reasons"))
+        error = "Please fill in both the title and the text."
+    # Shown again in that reason's form, with the admin's words, not the saved ones.
+    edited = {"id": reason_id, "title": form.title.data or "", "text": form.text.data or "", "error": error}
+    return render_template("moderation/reasons.html", form=ReasonForm(formdata=None), reasons=services.canned_reasons(),
+                           edited=edited, noindex=True), 400
 
 
 @bp.post("/moderation/reasons/<int:reason_id>/delete")

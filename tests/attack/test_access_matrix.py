@@ -102,7 +102,7 @@ EXPECTED: dict[str, str] = {
     "POST moderation.undo":                  STAFF_POST,
     "POST moderation.next_item":             STAFF_POST,
     "POST moderation.reasons":               ADMIN_FORM,
-    "POST moderation.change_reason":         ADMIN_POST,
+    "POST moderation.change_reason":         ADMIN_FORM,
     "POST moderation.delete_reason":         ADMIN_POST,
     "POST moderation.words":                 ADMIN_FORM,
     "POST moderation.change_word":           ADMIN_POST,
