@@ -7,6 +7,7 @@ be given as `FLASK_<NAME>`.
 """
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -16,10 +17,23 @@ INSTANCE_DIR = BASE_DIR / "instance"
 
 DEFAULT_CRISIS_TEXT = (
     "If you are thinking about ending your life or hurting yourself, you do not have to "
-    "face this alone. In the US, call or text 988 to reach the Suicide & Crisis Lifeline, "
-    "any time of day or night. Elsewhere, please call your local emergency number or go "
-    "to the nearest emergency department. You can also tell your care team how you feel."
+    "face this alone. Someone will listen, any time of day or night. If you are in danger "
+    "right now, call your local emergency number or go to the nearest emergency department. "
+    "You can also tell your care team how you feel."
 )
+
+# Where to get help, by country (ISO 3166 codes). `BOARD_CRISIS_RESOURCES` replaces this
+# list with JSON of the same shape; an entry with no countries is shown to everyone
+# ("anywhere else"). See board/moderation/care.py.
+DEFAULT_CRISIS_RESOURCES = [
+    {"countries": ["US"], "name": "United States",
+     "text": "Call or text 988 (Suicide & Crisis Lifeline), any time."},
+    {"countries": ["GB", "IE"], "name": "United Kingdom and Ireland",
+     "text": "Call Samaritans free on 116 123, any time."},
+    {"countries": ["CA"], "name": "Canada", "text": "Call or text 9-8-8, any time."},
+    {"countries": ["AU"], "name": "Australia", "text": "Call Lifeline on 13 11 14, any time."},
+    {"countries": [], "name": "Anywhere else", "text": "Call your local emergency number."},
+]
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -34,6 +48,20 @@ def _int(name: str, default: int) -> int:
         return int(os.environ.get(name, default))
     except ValueError:
         return default
+
+
+def _json_list(name: str, default: list) -> list:
+    """A JSON list from the environment; refuse to start on a malformed one rather than show no help."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, list):
+        raise RuntimeError(f"{name} must be a JSON list")
+    return value
 
 
 def normalize_database_url(url: str) -> str:
@@ -88,6 +116,7 @@ class Config:
     BOARD_CONTACT_EMAIL = os.environ.get("BOARD_CONTACT_EMAIL", "")  # where members report problems
     BOARD_TRUSTED_PROXIES = _int("BOARD_TRUSTED_PROXIES", 0)  # proxies in front (ProxyFix) for per-IP limits
     BOARD_CRISIS_TEXT = os.environ.get("BOARD_CRISIS_TEXT", DEFAULT_CRISIS_TEXT)
+    BOARD_CRISIS_RESOURCES = _json_list("BOARD_CRISIS_RESOURCES", DEFAULT_CRISIS_RESOURCES)
     BOARD_TRUST_POSTS = _int("BOARD_TRUST_POSTS", 3)
     BOARD_TRUST_DAYS = _int("BOARD_TRUST_DAYS", 2)
     BOARD_REPORT_HIDE_WEIGHT = float(os.environ.get("BOARD_REPORT_HIDE_WEIGHT", "3"))

@@ -65,6 +65,9 @@ def seed_command(demo: bool) -> None:
     from board.moderation.services import seed_moderation  # watched phrases and canned reasons
 
     click.echo("Watched phrases: {} added. Canned reasons: {} added.".format(*seed_moderation()))
+    from board.site_pages import seed_pages  # the moderators' crisis guide
+
+    click.echo(f"Site pages: {seed_pages()} added.")
     db.session.commit()
     if demo:
         from board.demo import seed_demo

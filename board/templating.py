@@ -90,12 +90,20 @@ def pluralize(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
+def _crisis_resources():
+    """Where to get help, for the crisis notice: the member's own country when her profile says."""
+    from board.moderation.care import crisis_resources
+
+    return crisis_resources(current_user if current_user.is_authenticated else None)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["exact_time"] = exact_time
     app.jinja_env.globals["time_tag"] = time_tag
     app.jinja_env.globals["user_link"] = user_link
     app.jinja_env.globals["pluralize"] = pluralize
+    app.jinja_env.globals["crisis_resources"] = _crisis_resources
     app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

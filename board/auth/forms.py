@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from board.countries import countries
 from board.form_choices import choices
 from board.models.user import IDENTITIES
 
@@ -25,6 +26,8 @@ class ProfileForm(FlaskForm):
     display_name = StringField("Display name", validators=[Length(max=60, message="Please keep it to 60 characters or fewer.")])
     city = StringField("Town or city", validators=[Length(max=80, message="Please keep it to 80 characters or fewer.")])
     region = StringField("State or region", validators=[Length(max=80, message="Please keep it to 80 characters or fewer.")])
+    country = SelectField("Country", choices=choices([("", "I'd rather not say")] + list(countries())),
+                          validate_choice=True, default="")
     identity = SelectField("I am…", choices=choices(IDENTITIES.items()), validate_choice=True)
     bio = TextAreaField("About you", validators=[Length(max=1000, message="Please keep your bio to 1,000 characters or fewer.")])
 

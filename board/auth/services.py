@@ -7,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 
 from board.auth.passwords import dummy_verify, hash_password, needs_rehash, password_problem, verify_password
+from board.countries import is_country
 from board.extensions import db
 from board.markup import clean_line, clean_text, render_markdown
 from board.models import User, utcnow
@@ -114,10 +115,15 @@ def login_refusal(user: User) -> str | None:
     return None
 
 
-def update_profile(user: User, *, display_name: str, city: str, region: str, identity: str, bio: str) -> User:
+def update_profile(user: User, *, display_name: str, city: str, region: str, identity: str, bio: str,
+                   country: str | None = None) -> User:
     identity = identity or ""
     if identity not in IDENTITIES:
         raise AccountError("Please choose one of the options.", "identity")
+    if country is not None:
+        if country and not is_country(country):
+            raise AccountError("Please choose a country from the list.", "country")
+        user.country = country
     bio = clean_text(bio).strip()
     if len(bio) > BIO_MAX:
         raise AccountError(f"Please keep your bio to {BIO_MAX} characters or fewer.", "bio")

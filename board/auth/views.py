@@ -127,6 +127,7 @@ def settings_profile():
         form.display_name.data = current_user.display_name
         form.city.data = current_user.city
         form.region.data = current_user.region
+        form.country.data = current_user.country or ""
         form.identity.data = current_user.identity
         form.bio.data = current_user.bio_source
     elif form.validate_on_submit():
@@ -134,6 +135,7 @@ def settings_profile():
             services.update_profile(
                 current_user, display_name=form.display_name.data or "", city=form.city.data or "",
                 region=form.region.data or "", identity=form.identity.data or "", bio=form.bio.data or "",
+                country=form.country.data or "",
             )
         except services.AccountError as exc:
             getattr(form, exc.field or "bio").errors.append(exc.message)

@@ -21,6 +21,7 @@ from board.models import (
     PUBLISHED, Follow, NotificationSettings, Post, PostPublication, Thread, User, utcnow,
 )
 from board.models.following import DIGEST_MODES, MODE_DAILY, MODE_WEEKLY
+from board.moderation.care import quotable
 from board.visibility import can_see_thread
 
 # A little under a day / a week, so a cron job that runs a few seconds early still sends.
@@ -33,6 +34,15 @@ class DigestThread:
     thread: Thread
     posts: list[Post] = field(default_factory=list)
     new_thread: bool = False  # from a topic follow: the thread itself is new
+
+    @property
+    def shown_title(self) -> str:
+        """The title, or "a thread in TOPIC" when the title, or the new thread's first post, is crisis
+        wording (never quoted in anyone else's inbox)."""
+        first = self.posts[0] if self.new_thread and self.posts and self.posts[0].is_first else None
+        if quotable(self.thread.title) and (first is None or quotable(first.body_source)):
+            return self.thread.title
+        return f"A thread in {self.thread.topic.title}"
 
     @property
     def authors(self) -> list[str]:

@@ -25,6 +25,7 @@ from board.models import (
     PUBLISHED, Follow, Mention, Mute, Notification, NotificationSettings, Post, PostPublication, Thread, Topic, User, utcnow,
 )
 from board.models.following import DIGEST_MODES, FOLLOW_MODES, MODE_EACH, MODE_INAPP
+from board.moderation.care import quotable, title_for_others
 from board.notifications.services import notify
 from board.visibility import can_see_thread, can_see_topic
 
@@ -281,7 +282,7 @@ def _mention(post: Post, muters: set[int] | None = None) -> set[int]:
             continue
         db.session.add(Mention(post_id=post.id, user_id=user.id, created_at=utcnow()))
         name = post.author.public_name if post.author else "A former member"
-        notify(user, "mention", f"{name} mentioned you in “{thread.title}”.", url=f"/posts/{post.id}",
+        notify(user, "mention", f"{name} mentioned you in {title_for_others(thread)}.", url=f"/posts/{post.id}",
                actor=post.author)
         told.add(user.id)
     db.session.flush()
@@ -346,18 +347,19 @@ def _fan_out(post: Post, publication: PostPublication) -> None:
     muters = _muters_of(post.author_id)
     mentioned = _mention(post, muters)
     name = post.author.public_name if post.author else "A former member"
+    title = title_for_others(thread)  # crisis wording in a title stays out of others' inboxes
     for item, paused in rows:
         user = item.user
         if user.id in muters or not can_see_thread(user, thread):
             continue
         if user.id not in mentioned:
             if post.is_first:
-                text = f"{name} started “{thread.title}” in {thread.topic.title}."
+                text = f"{name} started {title} in {thread.topic.title}."
                 kind = "new_thread"
             elif thread.author_id == user.id:
-                text, kind = f"{name} replied to your thread “{thread.title}”.", "reply"
+                text, kind = f"{name} replied to your thread {title}.", "reply"
             else:
-                text, kind = f"{name} replied in “{thread.title}”.", "reply"
+                text, kind = f"{name} replied in {title}.", "reply"
             notify(user, kind, text, url=f"/posts/{post.id}", actor=post.author)
         if item.mode == MODE_EACH and not paused and can_email(user):
             _email_each(user, item, post)
@@ -371,15 +373,22 @@ def _email_each(user: User, item: Follow, post: Post) -> None:
     thread = post.thread
     author = post.author.public_name if post.author else "a former member"
     stop_follow = unsubscribe_url(user, follow=item)
+    # Crisis wording is never quoted in mail (often read on shared devices and lock screens):
+    # the email says there is something new, with the link.
+    title = title_for_others(thread)
+    quote = quotable(post.body_source) and title.startswith("“")
+    if not quote:  # say only where: "a thread in Bone metastases"
+        title = f"a thread in {thread.topic.title}"
     if post.is_first:
-        subject = f"New thread in {thread.topic.title}: {thread.title}"
+        subject = f"New thread in {thread.topic.title}" + (f": {thread.title}" if quote else "")
     elif thread.author_id == user.id:
-        subject = f"New reply to your thread “{thread.title}”"
+        subject = f"New reply to your thread {title}"
     else:
-        subject = f"New reply in “{thread.title}”"
+        subject = f"New reply in {title}"
     body = render_mail(
         "following_post", user=user, post=post, thread=thread, author=author, is_first=post.is_first,
-        topic=thread.topic, following_topic=item.topic_id is not None, excerpt=excerpt(post.body_source, 300),
+        title=title, topic=thread.topic, following_topic=item.topic_id is not None,
+        excerpt=excerpt(post.body_source, 300) if quote else "",
         link=absolute_url("forum.post_permalink", post_id=post.id), stop_follow=stop_follow,
         stop_all=unsubscribe_url(user), settings=absolute_url("following.settings"),
     )

@@ -18,6 +18,7 @@ from board.following.services import thread_page_state
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
 from board.models import Post, PostRevision, Thread, Topic
+from board.moderation.care import notice_if_crisis
 from board.permissions import (
     PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for, posting_block_reason,
 )
@@ -131,6 +132,7 @@ def new_thread(slug: str):
         except PermissionDenied as exc:
             form.form_errors.append(exc.message)
             db.session.rollback()
+            notice_if_crisis(form.title.data, form.body.data)
             return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT), 403
         else:
             db.session.commit()
@@ -140,6 +142,8 @@ def new_thread(slug: str):
             return redirect(url_for(".thread", thread_id=thread.id, slug=thread.slug))
         db.session.rollback()
     code = 400 if request.method == "POST" else 200
+    if code == 400:
+        notice_if_crisis(form.title.data, form.body.data)
     return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT), code
 
 
@@ -203,6 +207,7 @@ def reply(thread_id: int):
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
+            notice_if_crisis(form.body.data)
             return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT), 403
         else:
             db.session.commit()
@@ -211,6 +216,7 @@ def reply(thread_id: int):
                 flash("Thanks for your reply. It's waiting for a moderator to look at it — usually within a few hours.", "info")
             return redirect(url_for(".post_permalink", post_id=post.id))
         db.session.rollback()
+    notice_if_crisis(form.body.data)
     return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT), 400
 
 
@@ -240,6 +246,7 @@ def edit_post(post_id: int):
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
+            notice_if_crisis(form.title.data, form.body.data)
             return render_template("forum/edit_post.html", post=post, form=form, body_hint=BODY_HINT), 403
         else:
             db.session.commit()
@@ -247,6 +254,7 @@ def edit_post(post_id: int):
             flash("Your changes are saved.", "success")
             return redirect(url_for(".post_permalink", post_id=post.id))
         db.session.rollback()
+    notice_if_crisis(form.title.data, form.body.data)
     return render_template("forum/edit_post.html", post=post, form=form, body_hint=BODY_HINT), 400
 
 

@@ -8,6 +8,7 @@ from board.models.moderation import (
     CannedReason, ModerationAction, ModerationItem, Report, WatchedWord,
 )
 from board.models.notification import MailMessage, Notification
+from board.models.page import SitePage, SitePageRevision
 from board.models.profile import DiagnosisProfile
 from board.models.story import Story, StoryReaction, StoryTheme
 from board.models.user import Sanction, User
@@ -16,6 +17,6 @@ __all__ = [
     "Base", "utcnow", "User", "Sanction", "Topic", "Thread", "Post", "PostRevision",
     "ModerationItem", "Report", "ModerationAction", "WatchedWord", "CannedReason",
     "Notification", "MailMessage", "Story", "StoryTheme", "StoryReaction",
-    "DiagnosisProfile", "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
+    "DiagnosisProfile", "SitePage", "SitePageRevision", "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
     "PENDING", "PUBLISHED", "HIDDEN", "REJECTED", "REMOVED", "DELETED",
 ]

@@ -25,7 +25,7 @@ REPORT_REASONS = {
     "at_risk": "Someone may be at risk",
     "other": "Other",
 }
-WORD_ACTIONS = ("block", "review", "flag")
+WORD_ACTIONS = ("block", "review", "flag", "crisis")  # "crisis": counts as crisis language
 
 
 class ModerationItem(Base):
@@ -120,7 +120,7 @@ class ModerationAction(Base):
 
 class WatchedWord(Base):
     __tablename__ = "watched_words"
-    __table_args__ = (CheckConstraint("action IN ('block', 'review', 'flag')", name="action_known"),)
+    __table_args__ = (CheckConstraint("action IN ('block', 'review', 'flag', 'crisis')", name="action_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phrase: Mapped[str] = mapped_column(String(200), unique=True)

@@ -53,6 +53,8 @@ class User(UserMixin, Base):
     display_name: Mapped[str] = mapped_column(String(60), default="")
     city: Mapped[str] = mapped_column(String(80), default="")
     region: Mapped[str] = mapped_column(String(80), default="")
+    # ISO 3166 code the member chose, for the crisis notice's helplines ("" = not said)
+    country: Mapped[str] = mapped_column(String(2), default="")
     identity: Mapped[str] = mapped_column(String(20), default="")
     bio_source: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")

@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "reject": "Returned to author",
     "edit_approve": "Edited and approved",
     "keep": "Kept after reports",
+    "handled": "Marked crisis as handled",
+    "page_edit": "Edited a site page",
     "dismiss": "Dismissed",
     "remove": "Removed",
     "undo": "Undid a decision",

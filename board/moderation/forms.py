@@ -53,6 +53,7 @@ class WordForm(FlaskForm):
     action = SelectField("What happens", choices=choices([
         ("block", "Block: refused with a message"), ("review", "Review: held for a moderator"),
         ("flag", "Flag: published and queued"),
+        ("crisis", "Crisis: published, the author sees where to get help, urgent for moderators"),
     ]), validators=[InputRequired()])
 
 

@@ -38,7 +38,7 @@ def add_word(admin: User | None, phrase: str, action: str) -> WatchedWord:
     if admin is not None and not is_admin(admin):
         raise PermissionDenied("Only admins can edit watched words.")
     if action not in WORD_ACTIONS:
-        raise RuleViolation("Choose block, review or flag.", "action")
+        raise RuleViolation("Choose block, review, flag or crisis.", "action")
     phrase = _clean_phrase(phrase)
     if db.session.scalar(select(WatchedWord.id).where(WatchedWord.phrase == phrase)):
         raise RuleViolation("That phrase is already on the list.", "phrase")
@@ -54,7 +54,7 @@ def change_word(admin: User, word: WatchedWord, action: str) -> None:
     if not is_admin(admin):
         raise PermissionDenied("Only admins can edit watched words.")
     if action not in WORD_ACTIONS:
-        raise RuleViolation("Choose block, review or flag.", "action")
+        raise RuleViolation("Choose block, review, flag or crisis.", "action")
     before = word.action
     word.action = action
     audit(admin, "word_change", reason=word.phrase, data={"phrase": word.phrase, "before": before, "after": action})

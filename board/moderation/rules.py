@@ -25,11 +25,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 
+from board.moderation.crisis import CATEGORY_LABELS, detect
+
 PUBLISH = "publish"
 REVIEW = "review"
 FLAG = "flag"
 BLOCK = "block"
 ACTIONS = (PUBLISH, REVIEW, FLAG, BLOCK)
+CRISIS = "crisis"  # a watched phrase with this action counts as crisis language
 
 PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 1
@@ -94,34 +97,21 @@ def find_phrase(phrase: str, text: str) -> str | None:
 
 # ---------------------------------------------------------------- crisis language
 
-# Wording that may mean someone is thinking about ending their life or hurting
-# themselves. Deliberately broad: false alarms are cheap, misses are not.
-CRISIS_PHRASES: tuple[str, ...] = (
-    "want to die", "wanna die", "wish i was dead", "wish i were dead", "wish i could die",
-    "ready to die", "want to be dead", "better off dead", "better off without me",
-    "kill myself", "killing myself", "end my life", "ending my life", "end it all",
-    "take my own life", "taking my own life", "take my life",
-    "suicide", "suicidal", "self harm", "hurt myself", "hurting myself",
-    "cut myself", "cutting myself", "can't go on", "cannot go on",
-    "want to end it", "no reason to live", "nothing to live for", "not worth living",
-    "don't want to live", "do not want to live", "don't want to be here anymore",
-    "don't want to wake up", "want it all to end",
-    "want it to be over", "overdose on", "stockpiling my pills", "saving up my pills",
-    "goodbye everyone", "say goodbye to everyone",
-)
+def crisis_phrases(context: dict) -> tuple[str, ...]:
+    """Admins' own crisis phrases: watched words whose action is "crisis"."""
+    return tuple(phrase for phrase, action in context.get("watched_words", ()) if action == CRISIS)
 
 
-def crisis_reasons(text: str) -> list[str]:
-    """Each crisis phrase found in `text` (empty if none)."""
-    found = []
-    for phrase in CRISIS_PHRASES:
-        if find_phrase(phrase, text):
-            found.append(f"Crisis language: “{phrase}”")
-    return found
+def crisis_reasons(text: str, extra_phrases=()) -> list[str]:
+    """One reason per crisis match in `text` (empty if none): the category and the exact words."""
+    return [f"Crisis language — {CATEGORY_LABELS.get(m.category, m.category)}: “{m.words}”"
+            for m in detect(text, extra_phrases)]
 
 
 def check_crisis(author, text: str, context: dict) -> list[Finding]:
-    return [Finding(FLAG, reason, priority=PRIORITY_URGENT) for reason in crisis_reasons(text)]
+    """Crisis wording, by the detector in `board.moderation.crisis` (staff included: anyone can be at risk)."""
+    return [Finding(FLAG, reason, priority=PRIORITY_URGENT)
+            for reason in crisis_reasons(text, crisis_phrases(context))]
 
 
 # ---------------------------------------------------------------- watched words
@@ -132,7 +122,7 @@ def check_watched_words(author, text: str, context: dict) -> list[Finding]:
         return []
     findings = []
     for phrase, action in context.get("watched_words", ()):
-        if action not in (BLOCK, REVIEW, FLAG):
+        if action not in (BLOCK, REVIEW, FLAG):  # "crisis" phrases are check_crisis's
             continue
         if find_phrase(phrase, text):
             message = ""

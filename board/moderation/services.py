@@ -31,7 +31,7 @@ Writers (forum posts, member stories) call:
   open reports' weight reaches ``BOARD_REPORT_HIDE_WEIGHT`` (a moderator's report
   at once) the content is hidden: posts through ``forum.services.set_post_status``,
   stories by setting ``story.status = "hidden"``; the author is told.
-* ``needs_crisis_notice(text)`` / ``crisis_text()``: show the kind crisis notice.
+* ``board.moderation.care``: the crisis notice (``needs_crisis_notice``, ``flash_crisis_notice``).
 
 Queue actions on an item with ``story_id`` call, in ``board.stories.services``
 (imported lazily): ``publish_story(story, moderator)``,
@@ -211,31 +211,6 @@ def _alert_moderators(item: ModerationItem) -> None:
             continue
         notify(moderator, "urgent_item", "Urgent: something in the moderation queue needs a look soon "
                "(a member may be at risk).", url=f"/moderation/items/{item.id}")
-
-
-# ---------------------------------------------------------------- crisis notice
-
-def crisis_text() -> str:
-    from config import DEFAULT_CRISIS_TEXT
-
-    return _config("BOARD_CRISIS_TEXT", DEFAULT_CRISIS_TEXT) or DEFAULT_CRISIS_TEXT
-
-
-def needs_crisis_notice(text: str) -> bool:
-    return bool(rules.crisis_reasons(text or ""))
-
-
-def show_crisis_notice(post_id: int) -> None:
-    """`circle.after_post` hook: after a post is saved, its author sees the crisis notice if needed."""
-    from flask import flash
-    from flask_login import current_user
-
-    post = db.session.get(Post, post_id)
-    if post is None or not current_user.is_authenticated or post.author_id != current_user.id:
-        return
-    text = f"{post.thread.title}\n\n{post.body_source}" if post.is_first else post.body_source
-    if needs_crisis_notice(text):
-        flash(crisis_text(), "crisis")
 
 
 # ================================================================ trust levels
@@ -655,11 +630,12 @@ def approve(item: ModerationItem, moderator: User, note: str = "") -> Moderation
               data={"before_status": PENDING, "after_status": PUBLISHED})
         db.session.flush()
         return item
-    # report / crisis: keep the content
-    _decide(item, moderator, "kept", note=note)
+    # report / crisis: keep the content (a crisis item is "handled", in the log too)
+    handled = item.kind == "crisis"
+    _decide(item, moderator, "handled" if handled else "kept", note=note)
     before = target.status
     _restore_if_hidden(target, moderator)
-    audit(moderator, "keep", item=item, post=item.post, story=item.story, reason=note,
+    audit(moderator, "handled" if handled else "keep", item=item, post=item.post, story=item.story, reason=note,
           data={"before_status": before, "after_status": target.status})
     db.session.flush()
     return item

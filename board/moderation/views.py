@@ -13,7 +13,7 @@ from board.form_choices import choices
 from board.ids import parse_id
 from board.models import CannedReason, ModerationItem, Post, Thread, Topic, User, WatchedWord, utcnow
 from board.models.moderation import ITEM_KINDS, WORD_ACTIONS
-from board.moderation import bp, services
+from board.moderation import bp, care, services
 from board.moderation.forms import (
     BulkForm, EditApproveForm, MemberActionForm, NoteForm, ReasonForm, RejectForm, ReportForm, ThreadMoveForm,
     ThreadRenameForm, WordActionForm, WordForm,
@@ -26,7 +26,7 @@ from board.visibility import can_see_thread, post_text_visible
 @bp.record_once
 def _register_hooks(state):
     # After a post is committed, its author sees the crisis notice when needed.
-    state.app.extensions["circle.after_post"] = services.show_crisis_notice
+    state.app.extensions["circle.after_post"] = care.show_crisis_notice
 
 
 @bp.context_processor

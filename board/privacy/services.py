@@ -77,7 +77,7 @@ def export_member_data(user: User) -> dict:
             "trust_level": user.trust_name,
         },
         "profile": {
-            "display_name": user.display_name, "city": user.city, "region": user.region,
+            "display_name": user.display_name, "city": user.city, "region": user.region, "country": user.country,
             "identity": user.identity, "identity_label": user.identity_label, "bio": user.bio_source,
             "text_size": user.text_size,
         },
@@ -351,6 +351,7 @@ def _anonymize(user: User) -> None:
     user.display_name = ""
     user.city = ""
     user.region = ""
+    user.country = ""
     user.identity = ""
     user.bio_source = ""
     user.bio_html = ""

@@ -12,6 +12,7 @@ from board.markup import excerpt
 from board.models import Story
 from board.models.moderation import REPORT_REASONS
 from board.moderation import services as moderation
+from board.moderation.care import flash_crisis_notice, notice_if_crisis
 from board.permissions import (
     PermissionDenied, can_edit_story, can_react_to_story, can_withdraw_story, posting_block_reason,
 )
@@ -98,6 +99,8 @@ def _preview(form: StoryForm) -> str:
 
 
 def _render_form(form: StoryForm, story: Story | None, code: int = 200):
+    if code >= 400:  # not saved: her words go back to her, with help if they speak of crisis
+        notice_if_crisis(form.title.data, form.body.data)
     examples = {
         style: render_signature(
             style, form.sig_first_name.data or "Mary", form.sig_last_initial.data or "G",
@@ -122,7 +125,7 @@ def _apply_violation(form: StoryForm, exc: RuleViolation) -> None:
 def _after_submission(result: services.Submission, *, edit: bool) -> None:
     story = result.story
     if result.crisis:
-        flash(current_app.config["BOARD_CRISIS_TEXT"], "crisis")
+        flash_crisis_notice()
     if result.verdict is None:
         if edit and story.status in services.PUBLIC_EDIT_STATUSES:
             flash("Your changes are saved.", "success")

@@ -42,6 +42,8 @@ EXPECTED = {
     "moderation.reasons": "admin",
     "moderation.change_reason": "admin",
     "moderation.delete_reason": "admin",
+    "moderation.guide": "moderator",
+    "moderation.edit_guide": "admin",
     "notifications.index": "new member",
     "notifications.mark_read": "new member",
     "notifications.open_one": "new member",

@@ -221,11 +221,9 @@ def test_story_markdown_is_sanitized(app, client, make, login_as):
     assert "<script" not in story.body_html and 'href="javascript' not in story.body_html
 
 
-def test_crisis_wording_in_a_private_draft_still_shows_the_crisis_notice(app, client, make, login_as, monkeypatch):
-    from board.moderation import services as moderation
-
-    monkeypatch.setattr(moderation, "needs_crisis_notice", lambda text: "no way out" in text, raising=False)
+def test_crisis_wording_in_a_private_draft_still_shows_the_crisis_notice(app, client, make, login_as):
     login_as(make.user("alice"))
-    r = client.post("/stories/new", data=story_form(body="Some nights I feel there is no way out.", submit=None,
+    body = "Some nights I feel there is no way out. I just don't want to wake up tomorrow."
+    r = client.post("/stories/new", data=story_form(body=body, submit=None,
                                                    save_draft="Save as draft", consent=None), follow_redirects=True)
     assert "notice-crisis" in r.text and app.config["BOARD_CRISIS_TEXT"][:40] in r.text
