@@ -154,6 +154,8 @@ class _Rules:
     squeezed: dict[str, str]
     fuzzy: dict[str, str]
     leet: dict[int, str]
+    homoglyphs: dict[int, str]
+    global_before: re.Pattern | None
 
 
 _DSL_TOKEN = re.compile(r"\s*(!\(|\(|\)|\||\?|\{[A-Z0-9_]+\}|~~\d+|~\d+|\^|\$|,|[a-z0-9*]+)")
@@ -312,10 +314,14 @@ def _load(path: str = str(PATTERNS_FILE)) -> _Rules:
             fuzzy.setdefault(d, word)
         fuzzy.setdefault(word, word)
     leet = {ord(k): v for k, v in lex.get("leet", {}).items()}
+    homoglyphs = {ord(k): v for k, v in lex.get("homoglyphs", {}).items()}
+    global_src = lex.get("global_unless_before")
+    global_before = re.compile(r"(?<![^ ])(?:" + dsl.compile(global_src) + ")") if global_src else None
     return _Rules(
         entries={c: tuple(es) for c, es in entries.items()},
         combined=combined, negators=negators, spellings=spellings, bigrams=bigrams,
-        vocab=vocab, squeezed=squeezed, fuzzy=fuzzy, leet=leet,
+        vocab=vocab, squeezed=squeezed, fuzzy=fuzzy, leet=leet, homoglyphs=homoglyphs,
+        global_before=global_before,
     )
 
 
@@ -351,6 +357,8 @@ def _canon(raw: str) -> tuple[str, ...]:
         if quoted in r.spellings:
             return r.spellings[quoted]
     word = raw.translate(_APOSTROPHES)
+    if not word.isascii() and any("a" <= c <= "z" for c in word):
+        word = word.translate(r.homoglyphs)
     if word in r.spellings:
         return r.spellings[word]
     if word in r.vocab:
@@ -511,10 +519,12 @@ def _window_before(toks: _Tokens, i: int, size: int) -> list[str]:
 def _valid(entry: _Entry, toks: _Tokens, start_tok: int, end_pos: int, r: _Rules) -> bool:
     if entry.negatable and any(w in r.negators for w in _window_before(toks, start_tok, NEGATION_WINDOW)):
         return False
-    if entry.unless_before is not None:
+    if entry.unless_before is not None or r.global_before is not None:
         window = _window_before(toks, start_tok, BEFORE_WINDOW)
-        if window and entry.unless_before.search(" ".join(window) + " "):
-            return False
+        text = " ".join(window) + " "
+        for regex in (entry.unless_before, r.global_before):
+            if window and regex is not None and regex.search(text):
+                return False
     if entry.unless_after is not None and entry.unless_after.match(toks.text, end_pos):
         return False
     return True
