@@ -428,6 +428,8 @@ class _Tokens:
     starts: list[int]    # offset of each token in `text`
     orig: list[tuple[int, int]]  # original (start, end) of each token
     words: list[str]
+    normalised: str      # the normalised text the tokens came from
+    index: list[int]     # original index of each normalised character
 
 
 def tokenise(text: str) -> _Tokens:
@@ -498,7 +500,7 @@ def tokenise(text: str) -> _Tokens:
         pos += len(word) + 1
         orig.append((index[a], index[b - 1] + 1))
         words.append(word)
-    return _Tokens("".join(parts), starts, orig, words)
+    return _Tokens("".join(parts), starts, orig, words, s, index)
 
 
 # ---------------------------------------------------------------- matching
@@ -530,14 +532,13 @@ def _valid(entry: _Entry, toks: _Tokens, start_tok: int, end_pos: int, r: _Rules
     return True
 
 
-def _find(category: str, toks: _Tokens, r: _Rules) -> list[tuple[int, int]]:
+def _find(category: str, toks: _Tokens, r: _Rules, tok_at: dict[int, int]) -> list[tuple[int, int]]:
     """(first token, last token) of each accepted match of `category`, non-overlapping."""
     combined = r.combined.get(category)
     if combined is None:
         return []
     found = []
     pos = 0
-    tok_at = {p: i for i, p in enumerate(toks.starts)}
     text = toks.text
     while True:
         m = combined.search(text, pos)
@@ -559,17 +560,55 @@ def _find(category: str, toks: _Tokens, r: _Rules) -> list[tuple[int, int]]:
     return found
 
 
+def _letters(s: str, r: _Rules) -> tuple[str, list[int], list[int]]:
+    """Letters and digits only, leetspeak and look-alike letters mapped, runs squeezed
+    ("D.A.R.K  b r i d g e", "gr3y r00m", "Rooooom"), with each letter's first and last
+    position in `s`. Custom phrases are matched on this form."""
+    out: list[str] = []
+    first: list[int] = []
+    last: list[int] = []
+    for i, ch in enumerate(s):
+        if not ch.isalnum():
+            continue
+        c = ch.translate(r.leet).translate(r.homoglyphs)
+        if out and out[-1] == c:
+            last[-1] = i
+            continue
+        out.append(c)
+        first.append(i)
+        last.append(i)
+    return "".join(out), first, last
+
+
 @lru_cache(maxsize=256)
 def _custom_regex(phrases: tuple[str, ...]) -> re.Pattern | None:
-    alts = []
+    r = rules()
+    keys = set()
     for phrase in phrases:
-        words = [w for w in tokenise(phrase or "").words if w not in (".", ",")]
-        if words:
-            alts.append("".join(re.escape(w) + " " for w in words))
-    if not alts:
+        key = _letters(normalise(phrase)[0], r)[0]
+        if len(key) >= 2:
+            keys.add(key)
+    if not keys:
         return None
-    alts.sort(key=len, reverse=True)
-    return re.compile(r"(?<![^ ])(?:" + "|".join(alts) + ")")
+    return re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
+
+
+def _custom_matches(s: str, regex: re.Pattern, r: _Rules) -> list[tuple[int, int]]:
+    """(start, end) in `s` of each custom phrase, starting and ending on word boundaries."""
+    letters, first, last = _letters(s, r)
+    found = []
+    pos = 0
+    while True:
+        m = regex.search(letters, pos)
+        if m is None:
+            break
+        a, b = first[m.start()], last[m.end() - 1] + 1
+        if (a == 0 or not s[a - 1].isalnum()) and (b == len(s) or not s[b].isalnum()):
+            found.append((a, b))
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    return found
 
 
 def detect(text: str, extra_phrases: Iterable[str] = ()) -> list[CrisisMatch]:
@@ -580,11 +619,13 @@ def detect(text: str, extra_phrases: Iterable[str] = ()) -> list[CrisisMatch]:
     """
     if not text:
         return []
+    extra = tuple(p for p in extra_phrases if p and p.strip())
     r = rules()
     toks = tokenise(text)
-    if not toks.words:
+    if not toks.words and not extra:
         return []
-    spans: dict[str, list[tuple[int, int]]] = {c: _find(c, toks, r) for c in CATEGORIES}
+    tok_at = {p: i for i, p in enumerate(toks.starts)}
+    spans: dict[str, list[tuple[int, int]]] = {c: _find(c, toks, r, tok_at) for c in CATEGORIES}
 
     # Someone else at risk: the first-person phrase inside it is not reported again.
     others = spans["other_at_risk"]
@@ -594,21 +635,18 @@ def detect(text: str, extra_phrases: Iterable[str] = ()) -> list[CrisisMatch]:
                 (a, b) for a, b in spans[category] if not any(oa <= a and b <= ob for oa, ob in others)
             ]
 
-    extra = tuple(p for p in extra_phrases if p and p.strip())
-    if extra:
-        regex = _custom_regex(extra)
-        if regex is not None:
-            tok_at = {p: i for i, p in enumerate(toks.starts)}
-            spans[CUSTOM] = [
-                (tok_at[m.start()], bisect_right(toks.starts, m.end() - 1) - 1)
-                for m in regex.finditer(toks.text)
-            ]
-
     matches = []
     for category, found in spans.items():
         for a, b in found:
             start, end = toks.orig[a][0], toks.orig[b][1]
             matches.append(CrisisMatch(category, start, end, text[start:end]))
+
+    if extra:
+        regex = _custom_regex(extra)
+        if regex is not None:
+            for a, b in _custom_matches(toks.normalised, regex, r):
+                start, end = toks.index[a], toks.index[b - 1] + 1
+                matches.append(CrisisMatch(CUSTOM, start, end, text[start:end]))
     matches.sort(key=lambda m: (m.start, m.end, m.category))
     return matches
 
