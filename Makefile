@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 5000
 export FLASK_APP := board
 
-.PHONY: run test install install-dev serve bench bench-large load clean
+.PHONY: run test install install-dev serve bench bench-large load crisis-eval clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -44,6 +44,10 @@ bench-large: install
 
 load: install
 	$(PY) bench/load_posting.py $(LOAD_ARGS)
+
+# Crisis detector: recall and false alarms per category on tests/data/crisis_eval.tsv (exit 1 if the test half misses its targets)
+crisis-eval: install
+	$(PY) scripts/crisis_eval.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
