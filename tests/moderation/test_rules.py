@@ -43,10 +43,10 @@ CRISIS_MUST_FLAG = [
     ("Everyone would be better off without me", "burden wording"),
     ("There's no reason to live any more", "no reason to live"),
     ("I don't want to be here anymore", "passive wish"),
-    ("s u i c i d e", "spaced out letters"),
-    ("s.u.i.c.i.d.e", "dots between letters"),
-    ("suuuuicide", "repeated letters"),
-    ("Süicide", "accents"),
+    ("I keep thinking about s u i c i d e", "spaced out letters"),
+    ("thinking about s.u.i.c.i.d.e again", "dots between letters"),
+    ("I feel suuuuicidal", "repeated letters"),
+    ("Süicidal thoughts again tonight", "accents"),
     ("I have been stockpiling my pills", "method wording"),
 ]
 
@@ -66,8 +66,9 @@ ORDINARY_CANCER_TALK = [
     ("This fatigue is killing me, any tips?", False, "same"),
     ("I'm dying to know my scan results", False, "idiom"),
     ("My oncologist said the tumour markers are dying down", False, "not about the author"),
-    ("I'm not ready to die, I have grandchildren to meet", True, "flagged (false alarm accepted): 'ready to die'"),
-    ("I don't want to die before my daughter's wedding", True, "flagged (false alarm accepted): 'want to die'"),
+    ("I'm not ready to die, I have grandchildren to meet", False, "negated: not ready to die"),
+    ("I don't want to die before my daughter's wedding", False, "negated: don't want to die"),
+    ("My aunt died by suicide years ago and it still hurts", False, "bereavement, not the author at risk"),
     ("Hospice nurses talked about how people die peacefully", False, "talk about death is not crisis"),
     ("Stopping treatment and going to hospice was my choice", False, "a member's own decision"),
 ]
