@@ -16,10 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 DEFAULT_CRISIS_TEXT = (
-    "If you are thinking about ending your life or hurting yourself, you do not have to "
-    "face this alone. Someone will listen, any time of day or night. If you are in danger "
-    "right now, call your local emergency number or go to the nearest emergency department. "
-    "You can also tell your care team how you feel."
+    "If you are thinking about ending your life or hurting yourself, please reach out now. "
+    "Someone will listen, any time of day or night:"
 )
 
 # Where to get help, by country (ISO 3166 codes). `BOARD_CRISIS_RESOURCES` replaces this
