@@ -30,14 +30,22 @@ tells her what the limits are.
 
 `BodyLimitedRequest` is the application's request class: its
 `max_content_length` is the limit of the view the request is for, so every
-reader of the body (CSRF, rate-limit keys, the form) gets the same answer.
+reader of the body (CSRF, rate-limit keys, the form) gets the same answer. Its
+body stream fixes two gaps in what Werkzeug does with a chunked body (no
+length): Werkzeug stops reading quietly at the limit and parses what it has (a
+50 MB chunked form became a truncated form and a 400), where Circle answers 413;
+and a malformed chunk that the server reports with its own exception (gunicorn's
+InvalidChunkSize is not an OSError) is a 400, not a 500.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import IO
 
 from flask import Flask, Request, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 # ---------------------------------------------------------------- text limits (characters)
 
@@ -86,8 +94,67 @@ def body_limit(app: Flask, endpoint: str | None) -> int:
     return app.config["MAX_CONTENT_LENGTH"]
 
 
+class _ServerInput:
+    """The server's body stream, with its framing errors turned into a 400 (malformed body).
+
+    OSError and ValueError pass through: Werkzeug already reads those as a client
+    that went away (400).
+    """
+
+    def __init__(self, raw):
+        self._raw = raw
+
+    def _guarded(self, method, *args):
+        try:
+            return method(*args)
+        except (OSError, ValueError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the server raises for bad framing
+            raise BadRequest("The request body was malformed.") from exc
+
+    def read(self, *args):
+        return self._guarded(self._raw.read, *args)
+
+    def readline(self, *args):
+        return self._guarded(self._raw.readline, *args)
+
+    def close(self):
+        close = getattr(self._raw, "close", None)
+        if close:
+            close()
+
+
+class _AtMost(LimitedStream):
+    """A body without a length, read to at most `limit` bytes: one byte more is a 413.
+
+    (Werkzeug's `is_max` stream returns exactly `limit` bytes and stops, so a form
+    would be parsed from the first 2 MB of a larger body.)
+    """
+
+    def __init__(self, stream, limit: int):
+        super().__init__(stream, limit + 1, is_max=True)
+        self._most = limit
+
+    def readinto(self, b) -> int | None:
+        size = super().readinto(b)
+        if self._pos > self._most:
+            raise RequestEntityTooLarge()
+        return size
+
+
 class BodyLimitedRequest(Request):
     """Flask's request with the body limit of the view it is for (see `larger_body`)."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """The body, never read past its limit; framing errors are 400s (see the module's docstring)."""
+        if self.shallow:
+            raise RuntimeError("This request was created with shallow=True: reading the body is disabled.")
+        environ = {**self.environ, "wsgi.input": _ServerInput(self.environ["wsgi.input"])}
+        limit = self.max_content_length
+        if self.content_length is None and limit is not None and "wsgi.input_terminated" in environ:
+            return _AtMost(environ["wsgi.input"], limit)
+        return get_input_stream(environ, max_content_length=limit)
 
     @property
     def max_content_length(self) -> int | None:
