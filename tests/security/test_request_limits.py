@@ -213,6 +213,20 @@ def test_a_marked_view_without_a_positive_limit_stops_the_app_starting(bad):
         limits.init_app(app)  # what create_app runs once the blueprints are registered
 
 
+def test_the_mark_survives_decorators_that_use_wraps(app):
+    from flask_login import login_required
+
+    @login_required
+    @larger_body("BOARD_TEST_UPLOAD_BYTES", "An image")
+    def upload():
+        return ""
+
+    app.config["BOARD_TEST_UPLOAD_BYTES"] = 9999
+    app.view_functions["upload_test"] = upload
+    assert limits.body_limit(app, "upload_test") == 9999
+    assert limits.body_limit(app, "forum.index") == limits.body_limit(app, None) == LIMIT
+
+
 def test_the_body_check_runs_before_every_other_hook(app):
     assert app.before_request_funcs[None][0] is limits.refuse_oversized_body
 
