@@ -11,7 +11,7 @@ tells her what the limits are.
   body that declares a larger `Content-Length` is refused with 413 before any
   hook reads it (`refuse_oversized_body` runs first, whatever the endpoint and
   method, even for an unknown URL); a chunked body without a length is read
-  through Werkzeug's limited stream, which stops with 413 at the limit.
+  through a limited stream that answers 413 at the first byte past the limit.
 * `MAX_FORM_MEMORY_SIZE` (one text part of a multipart body) and
   `MAX_FORM_PARTS` (parts in a multipart body), set in config.py.
 * A view that must take more (the image uploads) says so, under its route
