@@ -30,8 +30,10 @@ class ReplyForm(FlaskForm):
 
 
 class EditPostForm(FlaskForm):
-    title = StringField("Title", validators=[Length(max=POST_TITLE_MAX, message=f"Titles are 5 to {POST_TITLE_MAX} characters.")])
+    title = StringField("Title", validators=[
+        Length(max=POST_TITLE_MAX, message=f"Titles are 5 to {POST_TITLE_MAX} characters."),
+    ])
     body = TextAreaField("Your message", validators=[
         DataRequired("Please write something before saving."),
-        Length(max=20_000, message="Please keep your post to 20,000 characters or fewer."),
+        Length(max=POST_BODY_MAX, message=f"Please keep your post to {POST_BODY_MAX:,} characters or fewer."),
     ])
