@@ -90,6 +90,14 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
 
+    # Request size (board/limits.py): refused with 413 before the body is read. Views that take more
+    # (image uploads) name their own, larger setting with @larger_body; never unlimited.
+    MAX_CONTENT_LENGTH = _int("BOARD_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+    # One text part of a multipart body: a 20,000-character post is at most 80 KB of UTF-8.
+    MAX_FORM_MEMORY_SIZE = 200_000
+    # Parts in a multipart body (Circle's forms have a few dozen fields at most).
+    MAX_FORM_PARTS = 200
+
     # Rate limits (Flask-Limiter)
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"

@@ -13,6 +13,14 @@ benchmark run and a production machine:
     GUNICORN_LOG_LEVEL debug | info | warning | error (default info)
     FORWARDED_ALLOW_IPS  proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none)
+    GUNICORN_LIMIT_REQUEST_LINE        longest request line in bytes (default 8190)
+    GUNICORN_LIMIT_REQUEST_FIELDS      most header fields in a request (default 50)
+    GUNICORN_LIMIT_REQUEST_FIELD_SIZE  longest header field in bytes (default 8190)
+
+The request *body* is limited by the app (MAX_CONTENT_LENGTH, BOARD_MAX_REQUEST_BYTES,
+board/limits.py): gunicorn passes the body through unread and the app refuses a
+declared-too-large one with 413 before reading it, or stops a chunked one at the
+limit. The proxy in front should refuse it first (README, "In front of gunicorn").
 
 More than one worker needs REDIS_URL (rate limits are counted in Redis, not
 per process): `create_app` refuses to start otherwise. WEB_CONCURRENCY is
@@ -44,6 +52,13 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Headers are read before the app sees anything, so gunicorn bounds them itself (400/431 answers).
+# The request line holds the longest search URL (a 500-character query in 4-byte characters,
+# percent-encoded, is about 6,100 bytes): 8190 is gunicorn's largest value. Browsers send about
+# 20 header fields and proxies add a handful; one cookie header is well under 8 KB.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
+limit_request_fields = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELDS", "50"))
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "8190"))
 proc_name = "circle"
 # gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which
 # two servers on one machine (the benchmark runs two) would share. Off unless GUNICORN_CONTROL_SOCKET names one.

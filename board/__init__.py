@@ -9,12 +9,13 @@ from pathlib import Path
 from flask import Flask
 
 from board.ids import IdConverter
+from board.limits import BodyLimitedRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class CircleFlask(Flask):
-    """Flask with memoized URL building inside requests.
+    """Flask with memoized URL building inside requests (and the request class of board/limits.py).
 
     A page builds 20–40 URLs (navigation, breadcrumbs, forms), each about 13 µs
     through werkzeug's URL map. Given the endpoint, its arguments and the
@@ -25,6 +26,7 @@ class CircleFlask(Flask):
 
     _url_memo: dict
     _URL_MEMO_MAX = 20_000
+    request_class = BodyLimitedRequest  # the body limit of the view a request is for (board/limits.py)
 
     def url_for(self, /, endpoint: str, *, _anchor=None, _method=None, _scheme=None, _external=None,
                 **values) -> str:
@@ -83,6 +85,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     __import__("board.page_cache", fromlist=["init_app"]).init_app(app)  # before other after_request hooks
     __import__("board.security", fromlist=["register"]).register(app)  # headers, limits, inline mail
     register_blueprints(app)
+    register_request_limits(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -152,6 +155,12 @@ def register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp, search_bp, display_bp, following_bp,
                profile_bp, privacy_bp):
         app.register_blueprint(bp)
+
+
+def register_request_limits(app: Flask) -> None:
+    from board import limits
+
+    limits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from html import escape as html_escape
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
+
+from board.limits import KEPT_FIELDS, body_too_large, describe_limits
 
 MESSAGES = {
     400: ("Something went wrong with that request",
@@ -17,8 +19,8 @@ MESSAGES = {
           "It may have been moved or removed, or the link may have a typo."),
     405: ("That didn't work",
           "This page can't be used that way. Please go back and try again."),
-    413: ("That was too large",
-          "What you sent was larger than we accept. Please shorten it and try again."),
+    413: ("That was more than Circle can take in one go",
+          "What you sent was larger than Circle accepts, so none of it was read or saved."),
     429: ("Please slow down a little",
           "You've done that several times in a short while. Please wait a moment and try again."),
     500: ("Something went wrong on our side",
@@ -33,8 +35,10 @@ def render_error(code: int, description: str | None = None, **extra):
     if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, status=code), code
     kept_text = extra.pop("kept_text", None)
-    if kept_text is None and request.method == "POST":
+    if kept_text is None and request.method == "POST" and code != 413:
         kept_text = _kept_text()
+    if code == 413:
+        extra.setdefault("limits", describe_limits(current_app))
     return render_template(
         "errors/error.html", code=code, title=title, message=description or message,
         kept_text=kept_text, **extra,
@@ -42,11 +46,20 @@ def render_error(code: int, description: str | None = None, **extra):
 
 
 def _kept_text() -> str | None:
-    """A POSTed form's text, shown back on an error page so the member doesn't lose it."""
+    """A POSTed form's text, shown back on an error page so the member doesn't lose it.
+
+    Each field is cut at the most it may hold (`limits.KEPT_FIELDS`), so an error
+    page is never larger than a normal page plus those limits. The body is read
+    only if it is already parsed or declares a length within the limit: a body
+    that is too large, or comes without a length, is never read for an error page.
+    """
+    if "form" not in request.__dict__ and (request.content_length is None or body_too_large()):
+        return None
     try:
-        parts = [request.form.get(name, "") for name in ("title", "body", "note")]
+        form = request.form
     except Exception:  # noqa: BLE001 - a malformed body must not turn into a second error
         return None
+    parts = [form.get(name, "")[:limit] for name, limit in KEPT_FIELDS]
     text = "\n\n".join(p for p in parts if p and p.strip())
     return text or None
 

@@ -24,7 +24,10 @@ from board import create_app  # noqa: E402
 from board.extensions import db, limiter  # noqa: E402
 from config import normalize_database_url  # noqa: E402
 
-pytest_plugins = ["tests.browser.fixtures"]  # browser, live_server, page: one browser per session
+pytest_plugins = [
+    "tests.browser.fixtures",  # browser, live_server, page: one browser per session
+    "tests.gunicorn_server",  # gunicorn_server: the real server process on loopback, one per module
+]
 
 TEST_DATABASE_URL = normalize_database_url(os.environ.get("TEST_DATABASE_URL", ""))
 REDIS_URL = os.environ.get("REDIS_URL", "")

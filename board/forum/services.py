@@ -14,6 +14,7 @@ from sqlalchemy import select
 from board.domain import RuleViolation
 from board.extensions import db
 from board.following import services as following
+from board.limits import POST_BODY_MAX, POST_TITLE_MAX
 from board.markup import clean_line, clean_text, render_markdown
 from board.models import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic, User, utcnow,
@@ -21,8 +22,8 @@ from board.models import (
 from board.moderation import services as moderation
 from board.permissions import PermissionDenied, can_delete_post, can_edit_post, can_reply, require_can_post
 
-TITLE_MIN, TITLE_MAX = 5, 150
-BODY_MIN, BODY_MAX = 1, 20_000
+TITLE_MIN, TITLE_MAX = 5, POST_TITLE_MAX
+BODY_MIN, BODY_MAX = 1, POST_BODY_MAX
 
 
 def slugify(text: str, max_length: int = 80, fallback: str = "thread") -> str:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from board.form_choices import choices
+from board.form_fields import TextAreaField
+from board.limits import NOTE_MAX, POST_BODY_MAX, POST_TITLE_MAX
 from board.models.moderation import REPORT_REASONS, WORD_ACTIONS
-
-NOTE_MAX = 1000
 
 
 class ReportForm(FlaskForm):
@@ -33,9 +33,9 @@ class RejectForm(FlaskForm):
 
 
 class EditApproveForm(FlaskForm):
-    title = StringField("Thread title", validators=[Optional(), Length(max=150)])
+    title = StringField("Thread title", validators=[Optional(), Length(max=POST_TITLE_MAX)])
     body = TextAreaField("Text as it will be published", validators=[
-        DataRequired("The text can't be empty."), Length(max=20_000),
+        DataRequired("The text can't be empty."), Length(max=POST_BODY_MAX),
     ])
     note = StringField("What you changed (the author is told)", validators=[Optional(), Length(max=300)])
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, TextAreaField
+from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from board.form_choices import choices
+from board.form_fields import TextAreaField
 
 DELETE_CHOICES = [
     ("remove", "Remove my posts and stories. Replies other people wrote stay, and show that a post was removed."),

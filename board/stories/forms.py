@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from board.form_choices import choices
+from board.form_fields import TextAreaField
+from board.limits import NOTE_MAX, STORY_BODY_MAX, STORY_TITLE_MAX
 from board.markup import clean_line, clean_text
 from board.models.moderation import REPORT_REASONS
 from board.stories.catalog import PROMPTS, THEMES
 from board.stories.signatures import STYLES, normalize_initial
 
-BODY_MIN, BODY_MAX = 50, 10_000
-TITLE_MAX = 150
+BODY_MIN, BODY_MAX = 50, STORY_BODY_MAX
+TITLE_MAX = STORY_TITLE_MAX
 
 BODY_HINT = (
     "Between 50 and 10,000 characters. Markdown works: *italic*, **bold**, > quotes and lists. "
@@ -29,7 +31,7 @@ class StoryForm(FlaskForm):
     title = StringField("Title (optional)", validators=[
         Optional(), Length(max=TITLE_MAX, message=f"Please keep the title to {TITLE_MAX} characters or fewer."),
     ])
-    body = TextAreaField("Your story")
+    body = TextAreaField("Your story", render_kw={"maxlength": BODY_MAX})  # counted in validate()
     themes = SelectMultipleField(
         "Themes", choices=choices(THEMES.items()), invalid_choice_message="Please choose themes from the list.",
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
@@ -115,5 +117,5 @@ class ReportStoryForm(FlaskForm):
         invalid_choice_message="Please choose the reason that fits best.",
     )
     note = TextAreaField("Anything the moderators should know? (optional)", validators=[
-        Optional(), Length(max=1000, message="Please keep the note to 1,000 characters or fewer."),
+        Optional(), Length(max=NOTE_MAX, message=f"Please keep the note to {NOTE_MAX:,} characters or fewer."),
     ])

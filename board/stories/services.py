@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
+from board.limits import STORY_BODY_MAX, STORY_TITLE_MAX
 from board.markup import clean_line, clean_text, render_markdown
 from board.models import Story, StoryReaction, StoryTheme, User, utcnow
 from board.moderation import services as moderation
@@ -31,8 +32,8 @@ DRAFT, PENDING, PUBLISHED, HIDDEN, REJECTED, REMOVED, WITHDRAWN = (
     "draft", "pending", "published", "hidden", "rejected", "removed", "withdrawn",
 )
 PUBLIC_EDIT_STATUSES = (PUBLISHED, HIDDEN)  # edits of these wait for approval
-BODY_MIN, BODY_MAX = 50, 10_000
-TITLE_MAX = 150
+BODY_MIN, BODY_MAX = 50, STORY_BODY_MAX
+TITLE_MAX = STORY_TITLE_MAX
 
 
 @dataclass
