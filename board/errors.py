@@ -9,6 +9,8 @@ from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
 
 from board.limits import KEPT_FIELDS, body_too_large, describe_limits
+from board.moderation.care import crisis_text
+from board.moderation.crisis import detect
 
 MESSAGES = {
     400: ("Something went wrong with that request",
@@ -39,9 +41,12 @@ def render_error(code: int, description: str | None = None, **extra):
         kept_text = _kept_text()
     if code == 413:
         extra.setdefault("limits", describe_limits(current_app))
+    # Words that could not be posted (rate limit, expired form, outage) still get help at
+    # once when they speak of crisis. The pure detector: no database, so it works in an outage.
+    crisis_help = crisis_text() if kept_text and detect(kept_text) else None
     return render_template(
         "errors/error.html", code=code, title=title, message=description or message,
-        kept_text=kept_text, **extra,
+        kept_text=kept_text, crisis_help=crisis_help, **extra,
     ), code
 
 

@@ -253,3 +253,16 @@ def test_an_unconfirmed_member_who_cannot_post_still_sees_help_and_keeps_her_wor
     assert r.status_code in (400, 403)
     assert "want to go on anymore" in text  # her words are back in the form
     assert "You don't have to face this alone" in text
+
+
+def test_a_rate_limited_crisis_post_shows_help_with_the_kept_words(app, member, browser):
+    from flask import abort
+
+    @app.route("/test-too-many", methods=["POST"])
+    def too_many():  # the real limiter's answer, without waiting for its window
+        abort(429)
+
+    r = browser(member).post("/test-too-many", data={"title": "Tonight", "body": CRISIS_BODY})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 429
+    assert "want to go on anymore" in text and "You don't have to face this alone" in text
