@@ -20,7 +20,8 @@ from board.domain import Conflict, RuleViolation
 from board.extensions import db
 from board.markup import clean_line, clean_text, render_markdown
 from board.models import Story, StoryReaction, StoryTheme, User, utcnow
-from board.moderation import services as moderation
+from board.moderation import intake as moderation
+from board.moderation.care import needs_crisis_notice
 from board.notifications.services import notify
 from board.permissions import PermissionDenied, can_edit_story, can_withdraw_story, require_can_post
 from board.stories.catalog import PROMPTS, THEMES, ordered_themes
@@ -63,8 +64,7 @@ class Submission:
 
 def _draft_crisis(*texts: str) -> bool:
     """Crisis wording in a private draft: nobody reviews it, so at least show the author where to get help."""
-    check = getattr(moderation, "needs_crisis_notice", None)
-    return bool(check and check("\n\n".join(t for t in texts if t)))
+    return needs_crisis_notice("\n\n".join(t for t in texts if t))
 
 
 # ---------------------------------------------------------------- cleaning
@@ -214,7 +214,7 @@ def _send_for_review(author: User, story: Story, verdict, consent: bool) -> None
     story.withdrawn_at = None
     story.pending_edit_returned = False
     db.session.flush()
-    moderation.after_write(author=author, verdict=verdict, story=story)
+    moderation.after_write(author=author, verdict=verdict, target=story)
 
 
 def create_story(author: User, data: StoryInput, *, draft: bool = False) -> Submission:
@@ -318,7 +318,7 @@ def update_story(author: User, story: Story, data: StoryInput, *, draft: bool = 
         story.pending_edit_returned = False
         story.moderator_note = ""
         db.session.flush()
-        moderation.after_write(author=author, verdict=verdict, story=story)
+        moderation.after_write(author=author, verdict=verdict, target=story)
     db.session.flush()
     return Submission(story, verdict)
 
