@@ -9,6 +9,11 @@ content or member, and tie a pending item to its kind ('pending_' || content_kin
 Self-contained: no other table changes (on SQLite only moderation_items is
 rebuilt, so the search triggers of 0002 on posts and stories are untouched).
 
+SQLite rebuilds the table (copy, drop, rename). With foreign keys on (as the
+app's connections have them), dropping the old table would delete its reports
+(ON DELETE CASCADE) and clear the audit log's item_id (SET NULL), so both are
+copied aside first and put back after, in the same transaction.
+
 Revision ID: 0003_moderated_kinds
 Revises: 0002_search
 """
@@ -32,6 +37,28 @@ OLD_ONE_TARGET = ("(CASE WHEN post_id IS NULL THEN 0 ELSE 1 END)"
 OLD_KIND_KNOWN = "kind IN ('pending_post', 'pending_story', 'report', 'crisis')"
 
 
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _keep_references() -> None:
+    if _sqlite():
+        op.execute("CREATE TEMP TABLE keep_reports_0003 AS SELECT * FROM reports")
+        op.execute("CREATE TEMP TABLE keep_actions_0003 AS SELECT id, item_id FROM moderation_actions "
+                   "WHERE item_id IS NOT NULL")
+
+
+def _restore_references() -> None:
+    if _sqlite():
+        op.execute("INSERT INTO reports SELECT * FROM keep_reports_0003 WHERE id NOT IN (SELECT id FROM reports) "
+                   f"AND item_id IN (SELECT id FROM {TABLE})")
+        op.execute("UPDATE moderation_actions SET item_id = (SELECT k.item_id FROM keep_actions_0003 AS k "
+                   "WHERE k.id = moderation_actions.id) WHERE item_id IS NULL AND id IN (SELECT k.id FROM "
+                   f"keep_actions_0003 AS k WHERE k.item_id IN (SELECT id FROM {TABLE}))")
+        op.execute("DROP TABLE keep_reports_0003")
+        op.execute("DROP TABLE keep_actions_0003")
+
+
 def upgrade():
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.add_column(sa.Column("content_kind", sa.String(length=16), nullable=True))
@@ -40,6 +67,7 @@ def upgrade():
     op.execute(f"UPDATE {TABLE} SET content_kind = 'post', target_id = post_id WHERE post_id IS NOT NULL")
     op.execute(f"UPDATE {TABLE} SET content_kind = 'story', target_id = story_id WHERE story_id IS NOT NULL")
 
+    _keep_references()
     with op.batch_alter_table(TABLE, schema=None, recreate="always") as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_moderation_items_one_target"), type_="check")
         batch_op.drop_constraint(batch_op.f("ck_moderation_items_kind_known"), type_="check")
@@ -55,6 +83,7 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f("ck_moderation_items_one_target"), ONE_TARGET)
         batch_op.create_check_constraint(batch_op.f("ck_moderation_items_kind_known"), KIND_KNOWN)
         batch_op.create_index("ix_moderation_items_target", ["content_kind", "target_id"], unique=False)
+    _restore_references()
 
 
 def downgrade():
@@ -70,6 +99,7 @@ def downgrade():
     op.execute(f"DELETE FROM {TABLE} WHERE post_id IS NOT NULL AND post_id NOT IN (SELECT id FROM posts)")
     op.execute(f"DELETE FROM {TABLE} WHERE story_id IS NOT NULL AND story_id NOT IN (SELECT id FROM stories)")
 
+    _keep_references()
     with op.batch_alter_table(TABLE, schema=None, recreate="always") as batch_op:
         batch_op.drop_index("ix_moderation_items_target")
         batch_op.drop_constraint(batch_op.f("ck_moderation_items_kind_known"), type_="check")
@@ -87,3 +117,4 @@ def downgrade():
         batch_op.create_index(batch_op.f("ix_moderation_items_story_id"), ["story_id"], unique=False)
         batch_op.create_check_constraint(batch_op.f("ck_moderation_items_one_target"), OLD_ONE_TARGET)
         batch_op.create_check_constraint(batch_op.f("ck_moderation_items_kind_known"), OLD_KIND_KNOWN)
+    _restore_references()
