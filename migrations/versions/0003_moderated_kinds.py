@@ -68,7 +68,7 @@ def upgrade():
     op.execute(f"UPDATE {TABLE} SET content_kind = 'story', target_id = story_id WHERE story_id IS NOT NULL")
 
     _keep_references()
-    with op.batch_alter_table(TABLE, schema=None, recreate="always") as batch_op:
+    with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_moderation_items_one_target"), type_="check")
         batch_op.drop_constraint(batch_op.f("ck_moderation_items_kind_known"), type_="check")
         batch_op.drop_index(batch_op.f("ix_moderation_items_post_id"))
@@ -100,7 +100,7 @@ def downgrade():
     op.execute(f"DELETE FROM {TABLE} WHERE story_id IS NOT NULL AND story_id NOT IN (SELECT id FROM stories)")
 
     _keep_references()
-    with op.batch_alter_table(TABLE, schema=None, recreate="always") as batch_op:
+    with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.drop_index("ix_moderation_items_target")
         batch_op.drop_constraint(batch_op.f("ck_moderation_items_kind_known"), type_="check")
         batch_op.drop_constraint(batch_op.f("ck_moderation_items_one_target"), type_="check")

@@ -67,8 +67,8 @@ def test_next_item_gives_two_moderators_different_items(app, make, newbie):
     assert errors == []
     assert got["a"] and got["b"] and got["a"] != got["b"]
     with app.app_context():
-        claims = {i.id: i.claimed_by_id for i in db.session.scalars(select(ModerationItem))}
-        assert claims == {got["a"]: moda.id, got["b"]: modb.id}
+        claimed = {i.id: i.claimed_by_id for i in db.session.scalars(select(ModerationItem))}
+        assert claimed == {got["a"]: moda.id, got["b"]: modb.id}
 
 
 def test_two_moderators_approving_at_once_only_one_acts(app, make, newbie):
