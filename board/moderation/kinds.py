@@ -37,7 +37,7 @@ MAX_NAME = 16  # ModerationItem.content_kind is a String(16)
 class Place:
     """Where a piece of content lives, in words and as an address."""
 
-    title: str  # "“Thread title”", "“Story title”" or "your story"
+    title: str  # the thread's or the story's title (plain text; "" when it has none)
     url: str  # where a moderator (and its author) opens it; "" when it has no page of its own
     excerpt: str = ""  # a short plain-text version, for lists that show no HTML
 

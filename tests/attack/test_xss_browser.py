@@ -4,7 +4,7 @@ violations and requests leaving the site: zero allowed.
 
 The vectors (tests/data/xss_vectors.txt, 400+) go in as thread titles and bodies,
 replies, pending posts (moderation queue), stories (title, body, signature name,
-town and region; approved through board.moderation.services), profile display
+town and region; approved through board.moderation.decisions), profile display
 names and bios, and report notes. Several vectors share a submission so the
 browser opens tens of pages, not thousands. Afterwards every stored body_html /
 bio_html is checked structurally with the checker from tests/test_markup.py.
