@@ -278,7 +278,7 @@ class Generated:
 
 
 def _slug(title: str) -> str:
-    from board.forum.services import slugify
+    from board.titles import slugify
 
     return slugify(title)
 

@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
 # ---------------------------------------------------------------- seed
 
 def seed_topics() -> int:
-    from board.forum.services import slugify
+    from board.titles import slugify
     from board.models import Topic
 
     created = 0
@@ -62,7 +62,7 @@ def seed_command(demo: bool) -> None:
     created = seed_topics()
     db.session.commit()
     click.echo(f"Topics: {created} created.")
-    from board.moderation.services import seed_moderation  # watched phrases and canned reasons
+    from board.moderation.lists import seed_moderation  # watched phrases and canned reasons
 
     click.echo("Watched phrases: {} added. Canned reasons: {} added.".format(*seed_moderation()))
     from board.site_pages import seed_pages  # the moderators' crisis guide

@@ -5,42 +5,24 @@ Services take the acting user, check rules and permissions, change state,
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy import select
 
 from board.domain import RuleViolation
 from board.extensions import db
 from board.following import services as following
-from board.limits import POST_BODY_MAX, POST_TITLE_MAX
-from board.markup import clean_line, clean_text, render_markdown
+from board.limits import POST_BODY_MAX
+from board.markup import clean_text, render_markdown
 from board.models import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic, User, utcnow,
 )
-from board.moderation import services as moderation
+from board.moderation import intake as moderation
 from board.permissions import PermissionDenied, can_delete_post, can_edit_post, can_reply, require_can_post
+from board.titles import clean_title, slugify
 
-TITLE_MIN, TITLE_MAX = 5, POST_TITLE_MAX
 BODY_MIN, BODY_MAX = 1, POST_BODY_MAX
-
-
-def slugify(text: str, max_length: int = 80, fallback: str = "thread") -> str:
-    """ASCII kebab-case for URLs; never empty (a title in another script becomes `fallback`)."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = re.sub(r"\([^)]*\)", " ", text)
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return text[:max_length].rstrip("-") or fallback
-
-
-def clean_title(title: str | None) -> str:
-    title = clean_line(title)
-    if len(title) < TITLE_MIN:
-        raise RuleViolation(f"Please give your thread a title of at least {TITLE_MIN} characters.", "title")
-    if len(title) > TITLE_MAX:
-        raise RuleViolation(f"Please keep the title to {TITLE_MAX} characters or fewer.", "title")
-    return title
 
 
 def clean_body(body: str | None) -> str:
@@ -136,7 +118,24 @@ def set_post_status(post: Post, status: str) -> None:
 
 # ---------------------------------------------------------------- writing
 
+def _recent_texts(author: User, since: datetime) -> list[tuple[str, datetime, int]]:
+    """This author's posts since `since`, for the rules' duplicate check: (text, created_at, thread_id)."""
+    if author is None or author.id is None:
+        return []
+    rows = db.session.execute(
+        select(Post.body_source, Post.created_at, Post.thread_id, Post.is_first, Thread.title)
+        .join(Thread, Post.thread_id == Thread.id)
+        .where(Post.author_id == author.id, Post.created_at >= since, Post.status != DELETED)
+    )
+    return [((f"{title}\n\n{body}" if first else body), created, tid) for body, created, tid, first, title in rows]
+
+
 def _screen(author: User, text: str, kind: str, context: dict | None = None):
+    context = dict(context or {})
+    if kind in ("thread", "reply"):
+        if context.get("thread") is not None:
+            context["thread_id"] = context["thread"].id
+        context["recent_texts"] = lambda since: _recent_texts(author, since)  # screen picks the window
     verdict = moderation.screen(author, text, kind, context)
     if verdict.action == "block":
         raise RuleViolation(verdict.message or "Your post contains wording that isn't allowed here.", "body")
@@ -162,7 +161,7 @@ def create_thread(author: User, topic: Topic, title: str, body: str) -> Thread:
     db.session.flush()
     thread.first_post_id = post.id
     set_post_status(post, status)
-    moderation.after_write(author=author, verdict=verdict, post=post)
+    moderation.after_write(author=author, verdict=verdict, target=post)
     db.session.flush()
     return thread
 
@@ -182,7 +181,7 @@ def create_reply(author: User, thread: Thread, body: str) -> Post:
     db.session.add(post)
     db.session.flush()
     set_post_status(post, moderation.status_for(verdict))
-    moderation.after_write(author=author, verdict=verdict, post=post)
+    moderation.after_write(author=author, verdict=verdict, target=post)
     if post.status == PUBLISHED:
         notify_reply(post)
     db.session.flush()
@@ -230,7 +229,7 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         verdict = replace(verdict, action="review", reasons=(*verdict.reasons, "Edited after being returned"))
     if verdict.action == "review" and post.status == PUBLISHED:
         set_post_status(post, PENDING)
-    moderation.after_write(author=editor, verdict=verdict, post=post)
+    moderation.after_write(author=editor, verdict=verdict, target=post)
     following.post_edited(post)  # anyone newly @mentioned in a published post
     db.session.flush()
     return post

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from board.models.base import Base, utcnow
 from board.models.user import User
 
-ITEM_KINDS = ("pending_post", "pending_story", "report", "crisis")
+# An item's `kind` says why it is in the queue: "pending_<content kind>" (waiting for review:
+# "pending_post", "pending_story"), "report" (members' reports, flagging rules) or "crisis".
+QUEUE_REASONS = ("report", "crisis")
 PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 1
 PRIORITY_URGENT = 2
@@ -31,25 +33,29 @@ WORD_ACTIONS = ("block", "review", "flag", "crisis")  # "crisis": counts as cris
 class ModerationItem(Base):
     __tablename__ = "moderation_items"
     __table_args__ = (
+        # Content (a registered kind and its id) or a member, never both, never neither.
+        CheckConstraint("(content_kind IS NULL) = (target_id IS NULL)", name="target_pair"),
         CheckConstraint(
-            "(CASE WHEN post_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN story_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1",
+            "(CASE WHEN target_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_target",
         ),
-        CheckConstraint("kind IN ('pending_post', 'pending_story', 'report', 'crisis')", name="kind_known"),
+        # A pending item is pending for its own kind of content ("pending_post" for a post).
+        CheckConstraint("kind IN ('report', 'crisis') OR kind = 'pending_' || content_kind", name="kind_known"),
         CheckConstraint("state IN ('open', 'resolved', 'dismissed')", name="state_known"),
         Index("ix_moderation_items_queue", "state", "priority", "created_at"),
+        Index("ix_moderation_items_target", "content_kind", "target_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))
     priority: Mapped[int] = mapped_column(default=PRIORITY_NORMAL)
     state: Mapped[str] = mapped_column(String(12), default=ITEM_OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    # The content: a kind registered with board.moderation.kinds ("post", "story") and its id.
+    # Not a foreign key, so a new kind needs no change here (see board/moderation/kinds.py).
+    content_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    target_id: Mapped[int | None] = mapped_column(default=None)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     # Whose content this is (for "moderators cannot act on their own content")
@@ -65,13 +71,16 @@ class ModerationItem(Base):
     resolution: Mapped[str] = mapped_column(String(20), default="")
     note: Mapped[str] = mapped_column(Text, default="")
 
-    post = relationship("Post", foreign_keys=[post_id])
-    story = relationship("Story", foreign_keys=[story_id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
     reports: Mapped[list[Report]] = relationship(back_populates="item", order_by="Report.id")
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for review (not a report or crisis item)."""
+        return self.kind.startswith("pending_")
 
 
 class Report(Base):

@@ -21,7 +21,7 @@ def register(app: Flask, users_group: click.Group) -> None:
 def set_trust_command(username: str, level: int) -> None:
     """Set a member's trust level (0 new: posts reviewed; 1 member)."""
     from board.models import User
-    from board.moderation.services import set_trust
+    from board.moderation.sanctions import set_trust
 
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
@@ -40,7 +40,7 @@ def moderation_group() -> None:
 @with_appcontext
 def seed_words_command() -> None:
     """Add the seeded watched phrases and canned reasons (safe to run again)."""
-    from board.moderation.services import seed_moderation
+    from board.moderation.lists import seed_moderation
 
     words, reasons = seed_moderation()
     db.session.commit()

@@ -12,6 +12,7 @@ from board import site_pages
 from board.domain import RuleViolation
 from board.extensions import db
 from board.moderation import bp, care
+from board.moderation.kinds import content_of
 from board.permissions import admin_required, moderator_required
 
 GUIDE = "moderator-guide"
@@ -28,7 +29,16 @@ class PageForm(FlaskForm):
 def _crisis_helpers():
     """For crisis items: the categories matched and the exact words, highlighted."""
     return {"crisis_matches": care.crisis_matches, "crisis_labels": care.category_labels,
-            "crisis_highlight": care.highlight}
+            "crisis_highlight": care.highlight, "crisis_source_of": _crisis_source}
+
+
+def _crisis_source(item) -> str:
+    """The words that were screened (title and body), through the item's kind."""
+    content = content_of(item)
+    if content is None or content.kind is None or content.target is None:
+        return ""
+    title, body = content.kind.edit_fields(content.target)
+    return "\n\n".join(part for part in (title, body) if part)
 
 
 @bp.get("/moderation/guide")

@@ -1,4 +1,4 @@
-"""Sanctions on members: warn, silence, suspend, lift. Each tells the member and is audited."""
+"""Actions on members: warn, silence, suspend, lift, set a trust level. Each is audited; sanctions tell the member."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -109,4 +109,17 @@ def lift(moderator: User, user: User, kind: str, reason: str = "") -> None:
         sanction.lifted_at = now
     notify(user, "sanction_lifted", message, actor=moderator)
     audit(moderator, "lift_silence" if kind == "silence" else "lift_suspension", target_user=user, reason=reason)
+    db.session.flush()
+
+
+def set_trust(actor: User | None, user: User, level: int, reason: str = "") -> None:
+    """Set a member's trust level by hand (actor None: an operator at the command line)."""
+    if level not in (0, 1):
+        raise RuleViolation("Trust level must be 0 (new) or 1 (member).", "level")
+    if actor is not None and not can_moderate_user(actor, user):
+        raise PermissionDenied("You can't change this person's trust level.")
+    before = user.trust_level
+    user.trust_level = level
+    audit(actor, "set_trust", target_user=user, reason=reason,
+          data={"before": before, "after": level, "via": "cli" if actor is None else "web"})
     db.session.flush()

@@ -1,13 +1,19 @@
-"""Moderator actions on threads (lock, pin, rename, move) and on featured stories; each is audited."""
+"""Moderator actions on threads (lock, pin, rename, move) and on featured stories; each is audited.
+
+These act on the forum's and the stories' models directly (`board.models`), never
+through `board.forum` or `board.stories`, which import moderation.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from board.domain import Conflict
 from board.extensions import db
-from board.models import PUBLISHED, ModerationItem, Post, Story, Thread, Topic, User
+from board.models import PUBLISHED, ModerationItem, Post, Story, Thread, Topic, User, utcnow
 from board.models.base import as_utc
 from board.moderation.audit import audit
 from board.permissions import PermissionDenied, is_moderator
+from board.titles import clean_title, slugify
 
 
 def _thread_action(thread: Thread, moderator: User, action: str, **kwargs) -> None:
@@ -18,13 +24,14 @@ def _thread_action(thread: Thread, moderator: User, action: str, **kwargs) -> No
 
 def feature_story(story: Story, moderator: User, featured: bool) -> None:
     """Feature (or stop featuring) a published story; audited. Not on one's own story."""
-    from board.stories import services as stories
-
     if story.author_id is not None and story.author_id == moderator.id:
         raise PermissionDenied("Moderators can't feature their own stories.")
     if bool(story.featured) == bool(featured):
         return
-    stories.set_featured(story, moderator, featured)
+    if featured and story.status != PUBLISHED:
+        raise Conflict("Only published stories can be featured.")
+    story.featured = bool(featured)
+    story.featured_at = utcnow() if featured else None
     audit(moderator, "feature" if featured else "unfeature", story=story)
     db.session.flush()
 
@@ -47,8 +54,6 @@ def set_pinned(thread: Thread, moderator: User, pinned: bool) -> None:
 
 
 def rename_thread(thread: Thread, moderator: User, title: str, reason: str = "") -> None:
-    from board.forum.services import clean_title, slugify
-
     title = clean_title(title)
     if title == thread.title:
         return
@@ -83,7 +88,8 @@ def move_thread(thread: Thread, moderator: User, topic: Topic, reason: str = "")
         topic.last_activity_at = thread.last_activity_at
         topic.last_thread_id = thread.id
     db.session.execute(
-        update(ModerationItem).where(ModerationItem.post_id.in_(select(Post.id).where(Post.thread_id == thread.id)))
+        update(ModerationItem).where(ModerationItem.content_kind == "post",
+                                     ModerationItem.target_id.in_(select(Post.id).where(Post.thread_id == thread.id)))
         .values(topic_id=topic.id).execution_options(synchronize_session=False)
     )
     _thread_action(thread, moderator, "move", before=old.title, after=topic.title, reason=reason,

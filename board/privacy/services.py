@@ -142,14 +142,14 @@ def export_member_data(user: User) -> dict:
         for s in stories
     ]
     reports = db.session.execute(
-        select(Report, ModerationItem.post_id, ModerationItem.story_id)
+        select(Report, ModerationItem.content_kind, ModerationItem.target_id)
         .join(ModerationItem, Report.item_id == ModerationItem.id)
         .where(Report.reporter_id == user.id).order_by(Report.id)
     ).all()
     data["reports_made"] = [
         {"reason": r.reason, "reason_label": r.reason_label, "note": r.note, "created_at": _iso(r.created_at),
-         "about": {"post_id": post_id} if post_id else ({"story_id": story_id} if story_id else {})}
-        for r, post_id, story_id in reports
+         "about": {f"{content_kind}_id": target_id} if content_kind else {}}
+        for r, content_kind, target_id in reports
     ]
     data["stories_that_helped_me"] = list(db.session.scalars(
         select(StoryReaction.story_id).where(StoryReaction.user_id == user.id).order_by(StoryReaction.id)
@@ -366,7 +366,7 @@ def delete_account(user: User, mode: str) -> dict:
 
     Returns the counts recorded in the audit log (no personal data).
     """
-    from board.moderation.services import audit
+    from board.moderation.audit import audit
 
     if mode not in DELETE_MODES:
         raise PrivacyError("Please choose what should happen to your posts and stories.", "mode")
@@ -395,7 +395,7 @@ def mark_memorial(admin: User, user: User, note: str, remove_content: bool = Fal
     """At the family's request: the account is kept in memory. It can't log in, gets no
     mail or notifications, and its posts and stories stay unless removal was asked for."""
     from board.markup import clean_text
-    from board.moderation.services import audit
+    from board.moderation.audit import audit
 
     if not is_admin(admin):
         raise PermissionDenied("Only administrators can mark an account in memoriam.")
@@ -443,7 +443,7 @@ def _moderator_remove_content(user: User) -> tuple[int, int]:
 
 def set_members_only(admin: User, topic: Topic, members_only: bool) -> bool:
     """Make a topic visible to logged-in members only (or to everyone). Audited."""
-    from board.moderation.services import audit
+    from board.moderation.audit import audit
 
     if not is_admin(admin):
         raise PermissionDenied("Only administrators can change who can see a topic.")

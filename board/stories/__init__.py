@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("stories", __name__)
 
-from board.stories import views  # noqa: E402,F401
+from board.stories import moderated, views  # noqa: E402,F401  (routes; the moderated kind)

@@ -21,7 +21,7 @@ from board.extensions import db
 from board.limits import STORY_BODY_MAX, STORY_TITLE_MAX
 from board.markup import clean_line, clean_text, render_markdown
 from board.models import Story, StoryReaction, StoryTheme, User, utcnow
-from board.moderation import services as moderation
+from board.moderation import intake as moderation
 from board.moderation.care import needs_crisis_notice
 from board.notifications.services import notify
 from board.permissions import PermissionDenied, can_edit_story, can_withdraw_story, require_can_post
@@ -215,7 +215,7 @@ def _send_for_review(author: User, story: Story, verdict, consent: bool) -> None
     story.withdrawn_at = None
     story.pending_edit_returned = False
     db.session.flush()
-    moderation.after_write(author=author, verdict=verdict, story=story)
+    moderation.after_write(author=author, verdict=verdict, target=story)
 
 
 def create_story(author: User, data: StoryInput, *, draft: bool = False) -> Submission:
@@ -319,7 +319,7 @@ def update_story(author: User, story: Story, data: StoryInput, *, draft: bool = 
         story.pending_edit_returned = False
         story.moderator_note = ""
         db.session.flush()
-        moderation.after_write(author=author, verdict=verdict, story=story)
+        moderation.after_write(author=author, verdict=verdict, target=story)
     db.session.flush()
     return Submission(story, verdict)
 

@@ -11,7 +11,7 @@ from board.extensions import db
 from board.markup import excerpt
 from board.models import Story
 from board.models.moderation import REPORT_REASONS
-from board.moderation import services as moderation
+from board.moderation import intake as moderation
 from board.moderation.care import flash_crisis_notice, notice_if_crisis
 from board.permissions import (
     PermissionDenied, can_edit_story, can_react_to_story, can_withdraw_story, posting_block_reason,
@@ -320,16 +320,9 @@ def report(story_id: int):
         flash("This is your own story. You can edit or withdraw it from My stories.", "info")
         return redirect(url_for(".story", story_id=story.id))
     form = ReportStoryForm()
-    report_content = getattr(moderation, "report_content", None)
     if form.validate_on_submit():
-        if report_content is None:
-            form.form_errors.append(
-                "Reporting stories isn't switched on yet, so nothing was sent. If someone may be at risk, "
-                "please contact a moderator through the forum, or call your local emergency number."
-            )
-            return render_template("stories/report.html", story=story, form=form, noindex=True), 200
         try:
-            report_content(current_user, form.reason.data, form.note.data or "", story=story)
+            moderation.report_content(current_user, form.reason.data, form.note.data or "", target=story)
         except (RuleViolation, Conflict, PermissionDenied) as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)

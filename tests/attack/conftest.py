@@ -38,7 +38,7 @@ class World:
         from board.extensions import db
         from board.markup import render_markdown
         from board.models import CannedReason, ModerationItem, Notification, Story, StoryTheme, WatchedWord
-        from board.moderation import services as mod_services
+        from board.moderation import lists
 
         self.app, self.make = app, make
         u = {}
@@ -58,7 +58,7 @@ class World:
         self.reply = make.reply(u["owner"], self.thread, "Owner reply")
         self.pending = make.reply(u["new member"], self.thread, "Newbie pending reply")
         with app.app_context():
-            mod_services.seed_moderation()
+            lists.seed_moderation()
             story = Story(author_id=u["owner"].id, title="Owner story", body_source="x" * 60,
                           body_html=render_markdown("x" * 60), status="published", signature_style="first",
                           signature="Owner", published_at=datetime.now(UTC), consent_at=datetime.now(UTC))
@@ -68,7 +68,8 @@ class World:
             note = Notification(user_id=u["owner"].id, kind="x", text="hello", url="/")
             db.session.add(note)
             db.session.commit()
-            item_id = db.session.scalar(select(ModerationItem.id).where(ModerationItem.post_id == self.pending.id))
+            item_id = db.session.scalar(select(ModerationItem.id).where(
+                ModerationItem.content_kind == "post", ModerationItem.target_id == self.pending.id))
             self.values = {
                 "story_id": story.id, "item_id": item_id, "thread_id": self.thread.id,
                 "slug": "newly-diagnosed", "post_id": self.reply.id, "username": "owner",

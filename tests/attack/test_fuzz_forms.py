@@ -128,7 +128,7 @@ def invariant_problems(app) -> list[str]:
                                                 or story.published_at is None):
                 out.append(f"story {story.id} published without body, consent or date")
         for item in s.scalars(select(ModerationItem)):
-            if sum(x is not None for x in (item.post_id, item.story_id, item.user_id)) != 1:
+            if sum(x is not None for x in (item.target_id, item.user_id)) != 1:
                 out.append(f"moderation item {item.id} has not exactly one target")
         htmls = [h for (h,) in s.execute(select(Post.body_html))] + [h for (h,) in s.execute(select(Story.body_html))]
         htmls += [h for (h,) in s.execute(select(User.bio_html)) if h]
@@ -192,7 +192,8 @@ def _send(app, make, clients, who, url_template, data, values, newbie, thread, c
         counter.append(1)
         pending = make.reply(newbie, thread, f"A new member's words to review, number {len(counter)}")
         with app.app_context():
-            values["item"] = db.session.scalar(select(ModerationItem.id).where(ModerationItem.post_id == pending.id))
+            values["item"] = db.session.scalar(select(ModerationItem.id).where(ModerationItem.content_kind == "post",
+                                                                            ModerationItem.target_id == pending.id))
     client = clients[who]
     if url_template.startswith("GET "):
         return client.get(url_template[4:] + "?" + encode(data).decode())

@@ -4,7 +4,7 @@ violations and requests leaving the site: zero allowed.
 
 The vectors (tests/data/xss_vectors.txt, 400+) go in as thread titles and bodies,
 replies, pending posts (moderation queue), stories (title, body, signature name,
-town and region; approved through board.moderation.services), profile display
+town and region; approved through board.moderation.decisions), profile display
 names and bios, and report notes. Several vectors share a submission so the
 browser opens tens of pages, not thousands. Afterwards every stored body_html /
 bio_html is checked structurally with the checker from tests/test_markup.py.
@@ -133,14 +133,14 @@ class Board:
     def approve_stories_and_some_posts(self):
         """Stories go public through the moderation services; pending posts stay pending (the queue)."""
         from board.models import ModerationItem, User
-        from board.moderation import services
+        from board.moderation import decisions
 
         with self.app.app_context():
             mod = db.session.get(User, self.mod.id)
             items = db.session.scalars(select(ModerationItem).where(ModerationItem.state == "open")).all()
             for item in items:
-                if item.kind == "pending_story" or (item.kind == "pending_post" and item.post.author_id == self.alice.id):
-                    services.approve(item, mod)
+                if item.kind == "pending_story" or (item.kind == "pending_post" and item.subject_user_id == self.alice.id):
+                    decisions.approve(item, mod)
             db.session.commit()
             from board.models import Story
             self.stories = db.session.scalars(select(Story.id).where(Story.status == "published")).all()

@@ -73,7 +73,8 @@ class World:
             stmt = select(ModerationItem).order_by(ModerationItem.id)
             for k, v in where.items():
                 stmt = stmt.where(getattr(ModerationItem, k) == v)
-            return [(i.id, i.kind, i.post_id, i.story_id) for i in db.session.scalars(stmt)]
+            return [(i.id, i.kind, i.target_id if i.content_kind == "post" else None,
+                     i.target_id if i.content_kind == "story" else None) for i in db.session.scalars(stmt)]
 
     # ------------------------------------------------------------ content
     def pending_reply(self):

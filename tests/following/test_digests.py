@@ -55,11 +55,11 @@ def test_daily_digest_has_only_visible_new_posts_and_is_sent_once(app, make, smt
     assert mail["List-Unsubscribe"].strip() == f"<{stop}>"
 
     # the pending reply is approved: it appears in the next digest, once
-    from board.moderation import services as moderation
+    from board.moderation import decisions
 
     with app.app_context():
         item = db.session.scalar(select(ModerationItem).where(ModerationItem.kind == "pending_post"))
-        moderation.approve(item, get_user(mod))
+        decisions.approve(item, get_user(mod))
         db.session.commit()
         later = utcnow() + timedelta(days=1, minutes=2)
         assert send_digests(later).sent == 1

@@ -141,7 +141,7 @@ def test_posting_in_a_thread_follows_it_and_unfollowing_is_a_toggle(app, make, b
 def test_pending_reply_follows_and_notifies_only_once_approved(app, make):
     from board.forum.services import create_reply
     from board.models import ModerationItem
-    from board.moderation import services as moderation
+    from board.moderation import decisions
 
     alice, newbie, mod = make.user("alice"), make.user("newbie", trust_level=0), make.user("mod", role="moderator")
     thread = make.thread(alice)
@@ -151,12 +151,12 @@ def test_pending_reply_follows_and_notifies_only_once_approved(app, make):
         assert post.status == "pending"
         assert notes(alice, "reply") == [] and follows(newbie) == []
         item = db.session.scalar(select(ModerationItem).where(ModerationItem.kind == "pending_post"))
-        moderation.approve(item, get_user(mod))
+        decisions.approve(item, get_user(mod))
         db.session.commit()
         assert len(notes(alice, "reply")) == 1 and len(follows(newbie)) == 1
-        moderation.undo(item, get_user(mod))
+        decisions.undo(item, get_user(mod))
         db.session.commit()
-        moderation.approve(db.session.get(ModerationItem, item.id), get_user(mod))
+        decisions.approve(db.session.get(ModerationItem, item.id), get_user(mod))
         db.session.commit()
         assert len(notes(alice, "reply")) == 1  # exactly once, whichever path
 

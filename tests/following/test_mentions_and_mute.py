@@ -66,7 +66,7 @@ def test_mention_in_a_members_only_topic(app, make, monkeypatch):
 
 
 def test_mentions_in_a_pending_post_wait_for_approval_and_fire_once(app, make):
-    from board.moderation import services as moderation
+    from board.moderation import decisions
 
     alice, carol = make.user("alice"), make.user("carol")
     newbie, mod = make.user("newbie", trust_level=0), make.user("mod", role="moderator")
@@ -76,12 +76,12 @@ def test_mentions_in_a_pending_post_wait_for_approval_and_fire_once(app, make):
         db.session.commit()
         assert notes(carol) == []
         item = db.session.scalar(select(ModerationItem).where(ModerationItem.kind == "pending_post"))
-        moderation.approve(item, get_user(mod))
+        decisions.approve(item, get_user(mod))
         db.session.commit()
         assert len(notes(carol, "mention")) == 1
-        moderation.undo(item, get_user(mod))
+        decisions.undo(item, get_user(mod))
         db.session.commit()
-        moderation.approve(db.session.get(ModerationItem, item.id), get_user(mod))
+        decisions.approve(db.session.get(ModerationItem, item.id), get_user(mod))
         db.session.commit()
         assert len(notes(carol, "mention")) == 1
 

@@ -5,12 +5,12 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.models import CannedReason
-from board.moderation import services
+from board.moderation import lists
 
 
 def _reason(app) -> int:
     with app.app_context():
-        reason = services.add_reason(None, "Medical claim", "Please share your own experience instead.")
+        reason = lists.add_reason(None, "Medical claim", "Please share your own experience instead.")
         db.session.commit()
         return reason.id
 
@@ -35,7 +35,7 @@ def test_refused_edit_keeps_the_admins_text_and_changes_nothing(app, browser, ad
 def test_duplicate_title_is_refused_with_the_text_kept(app, browser, admin):
     reason_id = _reason(app)
     with app.app_context():
-        services.add_reason(None, "Off topic", "This belongs in another topic.")
+        lists.add_reason(None, "Off topic", "This belongs in another topic.")
         db.session.commit()
     response = _edit(browser(admin), reason_id, "Off topic", "My new words for this reason.")
     html = response.get_data(as_text=True)

@@ -6,15 +6,15 @@ from sqlalchemy import delete, select, update
 
 from board.extensions import db
 from board.models import ModerationAction
-from board.moderation import services
-from board.moderation.services import AuditLogIsAppendOnly
+from board.moderation import decisions, queue, sanctions
+from board.moderation.audit import AuditLogIsAppendOnly
 from tests.moderation.conftest import actions, user
 
 
 @pytest.fixture
 def logged(app, make, moderator, member):
     with app.app_context():
-        services.warn(user(moderator), user(member), "First warning")
+        sanctions.warn(user(moderator), user(member), "First warning")
         db.session.commit()
 
 
@@ -52,9 +52,9 @@ def test_log_page_filters_by_moderator_member_and_action(app, make, moderator, m
     other = make.user("mod2", role="moderator")
     victim = make.user("victim")
     with app.app_context():
-        services.warn(user(moderator), user(member), "Warning for regular")
-        services.warn(user(other), user(victim), "Warning for victim")
-        services.silence(user(other), user(victim), 1, "Silence for victim")
+        sanctions.warn(user(moderator), user(member), "Warning for regular")
+        sanctions.warn(user(other), user(victim), "Warning for victim")
+        sanctions.silence(user(other), user(victim), 1, "Silence for victim")
         db.session.commit()
     c = browser(moderator)
     page = c.get("/moderation/log").get_data(as_text=True)
@@ -71,8 +71,8 @@ def test_log_page_filters_by_moderator_member_and_action(app, make, moderator, m
 def test_edit_before_and_after_text_is_in_the_log(app, make, newbie, moderator, browser):
     thread = make.thread(newbie, title="Before and after", body="Words before the edit")
     with app.app_context():
-        item = services.queue_items()[0]
-        services.edit_and_approve(item, user(moderator), "Words after the edit")
+        item = queue.queue_items()[0]
+        decisions.edit_and_approve(item, user(moderator), "Words after the edit")
         db.session.commit()
     page = browser(moderator).get("/moderation/log").get_data(as_text=True)
     assert "Words before the edit" in page and "Words after the edit" in page

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from board.domain import Conflict
 from board.extensions import db
 from board.models import ModerationItem
-from board.moderation import services
+from board.moderation import claims, decisions
 from tests.conftest import TEST_DATABASE_URL
 from tests.moderation.conftest import actions, post_of, user
 
@@ -43,7 +43,7 @@ def test_next_item_gives_two_moderators_different_items(app, make, newbie):
     def first():
         try:
             with app.app_context():
-                got["a"] = services.next_item(user(moda)).id
+                got["a"] = claims.next_item(user(moda)).id
                 a_claimed.set()
                 b_done.wait(10)  # keep the transaction (and its row lock) open meanwhile
                 db.session.commit()
@@ -55,7 +55,7 @@ def test_next_item_gives_two_moderators_different_items(app, make, newbie):
         a_claimed.wait(10)
         try:
             with app.app_context():
-                item = services.next_item(user(modb))
+                item = claims.next_item(user(modb))
                 got["b"] = item.id if item else None
                 db.session.commit()
         except Exception as exc:  # noqa: BLE001
@@ -67,8 +67,8 @@ def test_next_item_gives_two_moderators_different_items(app, make, newbie):
     assert errors == []
     assert got["a"] and got["b"] and got["a"] != got["b"]
     with app.app_context():
-        claims = {i.id: i.claimed_by_id for i in db.session.scalars(select(ModerationItem))}
-        assert claims == {got["a"]: moda.id, got["b"]: modb.id}
+        claimed = {i.id: i.claimed_by_id for i in db.session.scalars(select(ModerationItem))}
+        assert claimed == {got["a"]: moda.id, got["b"]: modb.id}
 
 
 def test_two_moderators_approving_at_once_only_one_acts(app, make, newbie):
@@ -82,7 +82,7 @@ def test_two_moderators_approving_at_once_only_one_acts(app, make, newbie):
     def first():
         try:
             with app.app_context():
-                services.approve(db.session.get(ModerationItem, item_id), user(moda))
+                decisions.approve(db.session.get(ModerationItem, item_id), user(moda))
                 a_acted.set()
                 time.sleep(0.7)  # B is now waiting on our row lock
                 db.session.commit()
@@ -98,7 +98,7 @@ def test_two_moderators_approving_at_once_only_one_acts(app, make, newbie):
                 item = db.session.get(ModerationItem, item_id)
                 assert item.state == "open"  # A has not committed yet
                 try:
-                    services.approve(item, user(modb))
+                    decisions.approve(item, user(modb))
                     db.session.commit()
                     outcome["b"] = "approved"
                 except Conflict as exc:

@@ -38,7 +38,7 @@ def test_new_members_crisis_post_is_published_at_once_with_help_and_an_urgent_it
     with app.app_context():
         (item,) = items()
         assert item.kind == "crisis" and item.priority == PRIORITY_URGENT
-        assert db.session.get(Post, item.post_id).status == "published"
+        assert db.session.get(Post, item.target_id).status == "published"
         assert any("I don't want to go on anymore" in reason or "want to go on" in reason for reason in item.reasons)
     assert app.test_client().get(r.headers["Location"]).status_code == 200  # visible to everyone
 
@@ -102,7 +102,7 @@ def test_an_edit_that_adds_crisis_wording_raises_an_urgent_item(app, make, membe
     assert r.status_code == 302
     with app.app_context():
         (item,) = items()
-        assert item.kind == "crisis" and item.post_id == post_id and item.priority == PRIORITY_URGENT
+        assert item.kind == "crisis" and item.target_id == post_id and item.priority == PRIORITY_URGENT
 
 
 def test_crisis_item_shows_category_and_highlighted_words_and_links_the_guide(app, member, moderator, browser):

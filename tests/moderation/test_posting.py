@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.models import Notification, Post, Thread, Topic, utcnow
-from board.moderation import services
+from board.moderation import decisions, lists
+from board.models.moderation import PRIORITY_URGENT
 from tests.moderation.conftest import items, user
 
 
@@ -43,7 +44,7 @@ def test_new_member_reply_is_pending_until_approved_then_counted(app, make, newb
         assert post.status == "pending"
         assert db.session.get(Thread, thread.id).post_count == 1
         item = items(kind="pending_post")[0]
-        services.approve(item, user(moderator))
+        decisions.approve(item, user(moderator))
         db.session.commit()
         assert db.session.get(Post, post.id).status == "published"
         t = db.session.get(Thread, thread.id)
@@ -75,7 +76,7 @@ def test_promotion_after_three_approved_posts_and_two_days(app, make, moderator)
             create_reply(user(old), db.session.get(Thread, thread.id), f"Reply number {n}")
         db.session.commit()
         for item in items(kind="pending_post"):
-            services.approve(item, user(moderator))
+            decisions.approve(item, user(moderator))
         db.session.commit()
         assert user(old).trust_level == 1
         assert db.session.scalar(select(Notification).where(Notification.user_id == old.id,
@@ -92,7 +93,7 @@ def test_no_promotion_before_two_days(app, make, moderator):
             create_reply(user(young), db.session.get(Thread, thread.id), f"Reply number {n}")
         db.session.commit()
         for item in items(kind="pending_post"):
-            services.approve(item, user(moderator))
+            decisions.approve(item, user(moderator))
         db.session.commit()
         assert user(young).trust_level == 0
         # …but once two days have passed, the next post finds them promoted
@@ -128,7 +129,7 @@ def test_same_post_twice_within_ten_minutes_is_refused(app, make, member, browse
 
 def test_blocked_phrase_is_refused_with_a_message_and_the_text_stays(app, member, browser):
     with app.app_context():
-        services.seed_moderation()
+        lists.seed_moderation()
         db.session.commit()
     c = browser(member)
     r = _new_thread(c, body="You can cure your cancer naturally with my tea")
@@ -140,7 +141,7 @@ def test_blocked_phrase_is_refused_with_a_message_and_the_text_stays(app, member
 
 def test_review_phrase_holds_a_members_post(app, member, browser):
     with app.app_context():
-        services.seed_moderation()
+        lists.seed_moderation()
         db.session.commit()
     r = _new_thread(browser(member), body="Has anyone heard of this miracle cure?")
     assert r.status_code == 302
@@ -151,13 +152,13 @@ def test_review_phrase_holds_a_members_post(app, member, browser):
 
 def test_flag_phrase_publishes_and_queues(app, member, browser):
     with app.app_context():
-        services.seed_moderation()
+        lists.seed_moderation()
         db.session.commit()
     r = _new_thread(browser(member), body="My sister went with diet instead of chemo.")
     assert r.status_code == 302
     with app.app_context():
         (item,) = items()
-        assert item.kind == "report" and db.session.get(Post, item.post_id).status == "published"
+        assert item.kind == "report" and db.session.get(Post, item.target_id).status == "published"
 
 
 def test_crisis_post_is_published_queued_urgent_and_author_sees_kind_notice(app, make, newbie, moderator, browser):
@@ -168,8 +169,8 @@ def test_crisis_post_is_published_queued_urgent_and_author_sees_kind_notice(app,
     assert "988" in page and "notice-crisis" in page
     with app.app_context():
         (item,) = items()
-        assert item.kind == "crisis" and item.priority == services.PRIORITY_URGENT
-        post = db.session.get(Post, item.post_id)
+        assert item.kind == "crisis" and item.priority == PRIORITY_URGENT
+        post = db.session.get(Post, item.target_id)
         assert post.status == "published"
         # moderators are alerted in their notifications
         assert db.session.scalar(select(Notification).where(Notification.user_id == moderator.id,
@@ -209,12 +210,12 @@ def test_edit_of_returned_post_goes_back_to_review(app, make, newbie, moderator,
     _new_thread(c, body="First version")
     with app.app_context():
         (item,) = items()
-        services.reject(item, user(moderator), "Please remove the phone number.")
+        decisions.reject(item, user(moderator), "Please remove the phone number.")
         db.session.commit()
-        post_id = item.post_id
+        post_id = item.target_id
     assert c.post(f"/posts/{post_id}/edit", data={"title": "A question from me", "body": "Second version"}).status_code == 302
     with app.app_context():
         post = db.session.get(Post, post_id)
         assert post.status == "pending"
         open_items = items(state="open")
-        assert len(open_items) == 1 and open_items[0].post_id == post_id
+        assert len(open_items) == 1 and open_items[0].target_id == post_id

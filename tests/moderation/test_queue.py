@@ -9,7 +9,7 @@ from sqlalchemy import select
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
 from board.models import CannedReason, ModerationItem, PostRevision, Topic, utcnow
-from board.moderation import services
+from board.moderation import claims, decisions, intake, lists
 from board.permissions import PermissionDenied
 from tests.moderation.conftest import actions, items, post_of, user
 
@@ -19,7 +19,8 @@ def _pending_thread(make, author, title, topic="newly-diagnosed", body="Please h
 
 
 def _item_for(thread) -> ModerationItem:
-    return db.session.scalar(select(ModerationItem).where(ModerationItem.post_id == thread.first_post_id))
+    return db.session.scalar(select(ModerationItem).where(ModerationItem.content_kind == "post",
+                                                             ModerationItem.target_id == thread.first_post_id))
 
 
 def test_queue_lists_urgent_first_then_oldest_with_counts(app, make, newbie, member, moderator, browser):
@@ -54,7 +55,7 @@ def test_queue_runs_a_constant_number_of_queries(app, make, newbie, moderator, b
     c = browser(moderator)
     _pending_thread(make, newbie, "Only one pending")
     with app.app_context():
-        services.report_content(user(make.user("firstreporter")), "spam", "", post=post_of(
+        intake.report_content(user(make.user("firstreporter")), "spam", "", target=post_of(
             make.thread(make.user("firsttrusted"), title="Reported first")))
         db.session.commit()
     with count_queries() as q:
@@ -64,7 +65,7 @@ def test_queue_runs_a_constant_number_of_queries(app, make, newbie, moderator, b
         author = make.user(f"author{n}", trust_level=0)
         t = _pending_thread(make, author, f"Pending number {n}")
         with app.app_context():
-            services.report_content(user(make.user(f"reporter{n}")), "spam", "", post=post_of(
+            intake.report_content(user(make.user(f"reporter{n}")), "spam", "", target=post_of(
                 make.thread(make.user(f"trusted{n}"), title=f"Reported {n}")))
             db.session.commit()
     with count_queries() as q:
@@ -75,7 +76,7 @@ def test_queue_runs_a_constant_number_of_queries(app, make, newbie, moderator, b
 def test_item_page_shows_content_author_history_and_reports(app, make, member, moderator, browser):
     thread = make.thread(member, title="Reported thread", body="Call me on 555-0100")
     with app.app_context():
-        services.report_content(user(make.user("reader")), "private_info", "Phone number", post=post_of(thread))
+        intake.report_content(user(make.user("reader")), "private_info", "Phone number", target=post_of(thread))
         db.session.commit()
         item_id = items()[0].id
     page = browser(moderator).get(f"/moderation/items/{item_id}").get_data(as_text=True)
@@ -104,15 +105,15 @@ def test_claim_expires_after_fifteen_minutes(app, make, newbie, moderator):
     thread = _pending_thread(make, newbie, "Claimed then forgotten")
     with app.app_context():
         item = _item_for(thread)
-        services.claim(item, user(moderator))
+        claims.claim(item, user(moderator))
         db.session.commit()
         with pytest.raises(Conflict):
-            services.claim(item, user(other))
+            claims.claim(item, user(other))
         db.session.rollback()
         item = _item_for(thread)
         item.claimed_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
-        services.claim(item, user(other))
+        claims.claim(item, user(other))
         db.session.commit()
         assert _item_for(thread).claimed_by_id == other.id
 
@@ -137,12 +138,12 @@ def test_sqlite_conditional_update_gives_one_winner(app, make, newbie, moderator
     thread = _pending_thread(make, newbie, "Two sessions one item")
     with app.app_context():
         item = _item_for(thread)
-        services.approve(item, user(moderator))
+        decisions.approve(item, user(moderator))
         db.session.commit()
         stale = db.session.get(ModerationItem, item.id)
         db.session.expire_all()
         with pytest.raises(Conflict, match="already handled by mod"):
-            services.reject(stale, user(other), "no")
+            decisions.reject(stale, user(other), "no")
         db.session.rollback()
         assert len(actions()) == 1
 
@@ -152,18 +153,18 @@ def test_next_item_claims_most_urgent_and_skips_own_content(app, make, newbie, m
     make.thread(moderator, title="Moderator in crisis too", body="I want to die")
     crisis_member = make.thread(make.user("sadone"), title="Member crisis", body="I can't go on")
     with app.app_context():
-        got = services.next_item(user(moderator))
+        got = claims.next_item(user(moderator))
         db.session.commit()
-        assert got.post_id == crisis_member.first_post_id and got.claimed_by_id == moderator.id
-        second = services.next_item(user(moderator))
+        assert got.target_id == crisis_member.first_post_id and got.claimed_by_id == moderator.id
+        second = claims.next_item(user(moderator))
         db.session.commit()
         assert second.kind == "pending_post"  # own crisis item is skipped
-        assert services.next_item(user(moderator)) is None
+        assert claims.next_item(user(moderator)) is None
 
 
 def test_reject_with_canned_reason_and_note_tells_author_privately(app, make, newbie, moderator, browser):
     with app.app_context():
-        services.seed_moderation()
+        lists.seed_moderation()
         db.session.commit()
         reason = db.session.scalar(select(CannedReason).where(CannedReason.title == "Private information"))
         reason_id = reason.id
@@ -219,8 +220,8 @@ def test_remove_and_dismiss(app, make, member, moderator):
     t1 = make.thread(member, title="To be removed", body="I feel suicidal")
     t2 = make.thread(member, title="To be dismissed", body="I want to die")
     with app.app_context():
-        services.remove(_item_for(t1), user(moderator), "Moved to a private conversation")
-        services.dismiss(_item_for(t2), user(moderator), "Talked with her, she is safe")
+        decisions.remove(_item_for(t1), user(moderator), "Moved to a private conversation")
+        decisions.dismiss(_item_for(t2), user(moderator), "Talked with her, she is safe")
         db.session.commit()
         assert post_of(t1).status == "removed" and post_of(t2).status == "published"
         assert [a.action for a in actions()] == ["remove", "dismiss"]
@@ -230,7 +231,7 @@ def test_remove_and_dismiss(app, make, member, moderator):
 def test_pending_items_cannot_be_dismissed_without_a_decision(app, make, newbie, moderator):
     thread = _pending_thread(make, newbie, "Needs a decision")
     with app.app_context(), pytest.raises(RuleViolation):
-        services.dismiss(_item_for(thread), user(moderator))
+        decisions.dismiss(_item_for(thread), user(moderator))
 
 
 def test_undo_within_ten_minutes_restores_state(app, make, newbie, moderator, browser):
@@ -253,9 +254,9 @@ def test_undo_of_edit_restores_the_original_privately(app, make, newbie, moderat
     thread = _pending_thread(make, newbie, "Undo an edit", body="Original words")
     with app.app_context():
         item = _item_for(thread)
-        services.edit_and_approve(item, user(moderator), "Edited words")
+        decisions.edit_and_approve(item, user(moderator), "Edited words")
         db.session.commit()
-        services.undo(_item_for(thread), user(moderator))
+        decisions.undo(_item_for(thread), user(moderator))
         db.session.commit()
         post = post_of(thread)
         assert post.body_source == "Original words" and post.status == "pending"
@@ -265,13 +266,13 @@ def test_undo_after_ten_minutes_is_refused(app, make, newbie, moderator):
     thread = _pending_thread(make, newbie, "Too late to undo")
     with app.app_context():
         item = _item_for(thread)
-        services.approve(item, user(moderator))
+        decisions.approve(item, user(moderator))
         db.session.commit()
         item = _item_for(thread)
         item.resolved_at = utcnow() - timedelta(minutes=11)
         db.session.commit()
         with pytest.raises(Conflict):
-            services.undo(_item_for(thread), user(moderator))
+            decisions.undo(_item_for(thread), user(moderator))
 
 
 def test_bulk_approve_and_reject(app, make, newbie, moderator, browser):
@@ -303,16 +304,16 @@ def test_moderators_cannot_act_on_their_own_content(app, make, moderator, browse
 def test_moderators_cannot_act_on_reports_against_themselves(app, make, moderator):
     thread = make.thread(moderator, title="Reported moderator post")
     with app.app_context():
-        services.report_content(user(make.user("unhappy")), "unkind", "", post=post_of(thread))
+        intake.report_content(user(make.user("unhappy")), "unkind", "", target=post_of(thread))
         db.session.commit()
         with pytest.raises(PermissionDenied):
-            services.dismiss(items()[0], user(moderator))
+            decisions.dismiss(items()[0], user(moderator))
 
 
 def test_approval_is_not_blocked_by_rate_limits(app, make, newbie, moderator):
     thread = _pending_thread(make, newbie, "Rate limited author")
     app.config["RATELIMIT_ENABLED"] = True
     with app.app_context():
-        services.approve(_item_for(thread), user(moderator))
+        decisions.approve(_item_for(thread), user(moderator))
         db.session.commit()
         assert post_of(thread).status == "published"

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from board.domain import RuleViolation
 from board.extensions import db
 from board.models import Notification, Post, Report, Thread, utcnow
-from board.moderation import services
+from board.moderation import decisions, intake
+from board.models.moderation import PRIORITY_URGENT
 from board.permissions import PermissionDenied
 from tests.moderation.conftest import actions, items, post_of, user
 
@@ -22,7 +23,7 @@ def target(make):
 
 def _report(app, reporter, thread, reason="spam", note=""):
     with app.app_context():
-        r = services.report_content(user(reporter), reason, note, post=post_of(thread))
+        r = intake.report_content(user(reporter), reason, note, target=post_of(thread))
         db.session.commit()
         return r.id
 
@@ -66,7 +67,7 @@ def test_you_cannot_report_yourself(app, make):
     author = make.user("selfie")
     thread = make.thread(author)
     with app.app_context(), pytest.raises(RuleViolation, match="your own"):
-        services.report_content(user(author), "spam", "", post=post_of(thread))
+        intake.report_content(user(author), "spam", "", target=post_of(thread))
 
 
 def test_silenced_member_cannot_report_and_keeps_their_note(app, make, target, browser):
@@ -85,7 +86,7 @@ def test_silenced_member_cannot_report_and_keeps_their_note(app, make, target, b
 def test_unverified_member_cannot_report(app, make, target):
     reader = make.user("unverified", verified=False)
     with app.app_context(), pytest.raises(PermissionDenied):
-        services.report_content(user(reader), "spam", "", post=post_of(target))
+        intake.report_content(user(reader), "spam", "", target=post_of(target))
 
 
 def test_report_weights_and_auto_hide_at_three(app, make, target):
@@ -117,8 +118,8 @@ def test_hidden_reply_shows_placeholder_to_the_public(app, make):
     thread = make.thread(host)
     reply = make.reply(make.user("replier"), thread, body="Words that were reported")
     with app.app_context():
-        services.report_content(user(make.user("mod2", role="moderator")), "unkind", "",
-                                post=db.session.get(Post, reply.id))
+        intake.report_content(user(make.user("mod2", role="moderator")), "unkind", "",
+                                target=db.session.get(Post, reply.id))
         db.session.commit()
         assert db.session.get(Post, reply.id).status == "hidden"
         assert [a.action for a in actions()] == ["hide"]
@@ -138,7 +139,7 @@ def test_someone_at_risk_goes_urgent_but_never_hides(app, make, target):
         _report(app, make.user(f"worried{n}"), target, reason="at_risk")
     with app.app_context():
         (item,) = items()
-        assert item.priority == services.PRIORITY_URGENT
+        assert item.priority == PRIORITY_URGENT
         assert post_of(target).status == "published"
 
 
@@ -148,8 +149,8 @@ def test_report_attaches_to_an_existing_open_crisis_item(app, make, browser):
     c.post("/topics/newly-diagnosed/new", data={"title": "Hard night here", "body": "I want to die"})
     with app.app_context():
         (item,) = items()
-        post = db.session.get(Post, item.post_id)
-        services.report_content(user(make.user("friend")), "at_risk", "Please check on her", post=post)
+        post = db.session.get(Post, item.target_id)
+        intake.report_content(user(make.user("friend")), "at_risk", "Please check on her", target=post)
         db.session.commit()
         (item,) = items()
         assert item.kind == "crisis" and len(item.reports) == 1
@@ -161,7 +162,7 @@ def test_hidden_post_can_be_restored_by_a_moderator(app, make, target):
     _report(app, make.user("rep1"), target)
     with app.app_context():
         (item,) = items()
-        services.dismiss(item, user(moderator), "Reports were mistaken")
+        decisions.dismiss(item, user(moderator), "Reports were mistaken")
         db.session.commit()
         assert post_of(target).status == "published"
         assert db.session.scalar(select(Notification).where(Notification.kind == "content_restored"))

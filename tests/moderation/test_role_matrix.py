@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.models import CannedReason, Notification, WatchedWord
-from board.moderation import services
+from board.moderation import lists
 from tests.moderation.conftest import items
 
 ROLES = ("anonymous", "new member", "member", "moderator", "admin")
@@ -73,7 +73,7 @@ def test_role_matrix(app, make, browser):
     writer = make.user("writer")
     thread = make.thread(writer, title="A thread for the matrix", body="I want to die")
     with app.app_context():
-        services.seed_moderation()
+        lists.seed_moderation()
         item_id = items()[0].id
         word_id = db.session.scalar(select(WatchedWord.id))
         reason_id = db.session.scalar(select(CannedReason.id))

@@ -11,7 +11,7 @@ import pytest
 
 from board.moderation import rules
 from board.moderation.rules import BLOCK, FLAG, PUBLISH, REVIEW, evaluate
-from board.moderation.services import status_for
+from board.moderation.intake import status_for
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 NEW = SimpleNamespace(role="member", trust_level=0)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from board.domain import RuleViolation
 from board.extensions import db
 from board.models import Notification, Sanction, utcnow
-from board.moderation import services
+from board.moderation import lists, sanctions
 from board.permissions import PermissionDenied
 from tests.moderation.conftest import actions, user
 
@@ -55,7 +55,7 @@ def test_silence_stops_posting_and_reporting_but_not_reading(app, make, member, 
 
 def test_silence_only_for_listed_periods(app, member, moderator):
     with app.app_context(), pytest.raises(RuleViolation):
-        services.silence(user(moderator), user(member), 2, "no")
+        sanctions.silence(user(moderator), user(member), 2, "no")
 
 
 def test_suspension_ends_sessions_at_once_and_login_says_why_and_until_when(app, member, moderator, browser):
@@ -72,7 +72,7 @@ def test_suspension_ends_sessions_at_once_and_login_says_why_and_until_when(app,
 
 def test_indefinite_suspension(app, member, moderator):
     with app.app_context():
-        services.suspend(user(moderator), user(member), None, "Threats")
+        sanctions.suspend(user(moderator), user(member), None, "Threats")
         db.session.commit()
         assert user(member).suspended_until.year == 9999
         assert user(member).is_suspended()
@@ -110,9 +110,9 @@ def test_moderators_cannot_act_on_moderators_or_admins(app, make, moderator, bro
 def test_admins_can_act_on_moderators_but_not_admins(app, make, admin, moderator):
     other_admin = make.user("admin2", role="admin")
     with app.app_context():
-        services.warn(user(admin), user(moderator), "Please use the canned reasons")
+        sanctions.warn(user(admin), user(moderator), "Please use the canned reasons")
         with pytest.raises(PermissionDenied):
-            services.warn(user(admin), user(other_admin), "no")
+            sanctions.warn(user(admin), user(other_admin), "no")
 
 
 def test_nobody_acts_on_themselves(app, moderator, browser):
@@ -145,4 +145,4 @@ def test_seed_command_seeds_words_and_reasons(app, runner):
     again = runner.invoke(args=["moderation", "seed-words"])
     assert "Watched phrases: 0 added. Canned reasons: 0 added." in again.output
     with app.app_context():
-        assert any(w.phrase == "miracle cure" for w in services.watched_words())
+        assert any(w.phrase == "miracle cure" for w in lists.watched_words())

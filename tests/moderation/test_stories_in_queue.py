@@ -1,4 +1,4 @@
-"""The queue is shared with member stories: the contract in board/moderation/services.py."""
+"""The queue is shared with member stories: the "story" kind (board/stories/moderated.py)."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ from board.domain import RuleViolation
 from board.extensions import db
 from board.markup import render_markdown
 from board.models import Story
-from board.moderation import services
+from board.moderation import decisions, intake
 from board.moderation.rules import Verdict
 from tests.moderation.conftest import actions, client_for, items, user
 
@@ -19,7 +19,7 @@ def _submit(app, author, body="My story of living with MBC.", crisis=False):
         db.session.flush()
         verdict = Verdict(action="review", reasons=("New story",), crisis=crisis,
                           priority=2 if crisis else 0)
-        services.after_write(author=user(author), verdict=verdict, story=story)
+        intake.after_write(author=user(author), verdict=verdict, target=story)
         db.session.commit()
         return story.id
 
@@ -28,7 +28,7 @@ def test_every_submitted_story_waits_in_the_queue_urgent_when_crisis(app, make, 
     plain = _submit(app, member)
     urgent = _submit(app, make.user("other"), body="Some nights are so very dark", crisis=True)
     with app.app_context():
-        kinds = {(i.story_id, i.kind, i.priority) for i in items()}
+        kinds = {(i.target_id, i.kind, i.priority) for i in items()}
         assert kinds == {(plain, "pending_story", 0), (urgent, "pending_story", 2)}
     page = browser(moderator).get("/moderation?kind=pending_story").get_data(as_text=True)
     assert page.index("Some nights are so very dark") < page.index("My story of living with MBC.")
@@ -38,18 +38,18 @@ def test_resubmitting_keeps_one_open_item_per_story(app, member):
     story_id = _submit(app, member)
     with app.app_context():
         story = db.session.get(Story, story_id)
-        services.after_write(author=user(member), verdict=Verdict(action="review"), story=story)
+        intake.after_write(author=user(member), verdict=Verdict(action="review"), target=story)
         db.session.commit()
-        assert len(items(story_id=story_id)) == 1
+        assert len(items(content_kind="story", target_id=story_id)) == 1
 
 
 def test_approve_and_reject_call_the_stories_service(app, make, member, moderator):
     first = _submit(app, member)
     second = _submit(app, make.user("writer2"), body="Another story")
     with app.app_context():
-        by_story = {i.story_id: i for i in items()}
-        services.approve(by_story[first], user(moderator))
-        services.reject(by_story[second], user(moderator), "Please remove your doctor's name.")
+        by_story = {i.target_id: i for i in items()}
+        decisions.approve(by_story[first], user(moderator))
+        decisions.reject(by_story[second], user(moderator), "Please remove your doctor's name.")
         db.session.commit()
         assert db.session.get(Story, first).status == "published"
         rejected = db.session.get(Story, second)
@@ -60,9 +60,9 @@ def test_approve_and_reject_call_the_stories_service(app, make, member, moderato
 def test_undo_returns_a_story_to_pending(app, member, moderator):
     story_id = _submit(app, member)
     with app.app_context():
-        services.approve(items()[0], user(moderator))
+        decisions.approve(items()[0], user(moderator))
         db.session.commit()
-        services.undo(items()[0], user(moderator))
+        decisions.undo(items()[0], user(moderator))
         db.session.commit()
         assert db.session.get(Story, story_id).status == "pending"
 
@@ -76,19 +76,19 @@ def test_reports_on_a_published_story_hide_it_at_the_threshold(app, make, member
         story_id = story.id
     for n in range(3):
         with app.app_context():
-            services.report_content(user(make.user(f"reader{n}")), "misinformation", "",
-                                    story=db.session.get(Story, story_id))
+            intake.report_content(user(make.user(f"reader{n}")), "misinformation", "",
+                                    target=db.session.get(Story, story_id))
             db.session.commit()
     with app.app_context():
         assert db.session.get(Story, story_id).status == "hidden"
         with pytest.raises(RuleViolation, match="already hidden"):
-            services.report_content(user(make.user("late")), "spam", "", story=db.session.get(Story, story_id))
+            intake.report_content(user(make.user("late")), "spam", "", target=db.session.get(Story, story_id))
 
 
 def test_crisis_items_cannot_be_returned_to_the_author(app, make, member, moderator):
     make.thread(member, title="A hard night", body="I want to die")
     with app.app_context(), pytest.raises(RuleViolation, match="stay published"):
-        services.reject(items()[0], user(moderator), "no")
+        decisions.reject(items()[0], user(moderator), "no")
 
 
 def test_edit_then_approve_of_a_published_storys_edit_starts_from_the_edit(app, member, moderator):
@@ -96,7 +96,7 @@ def test_edit_then_approve_of_a_published_storys_edit_starts_from_the_edit(app, 
 
     story_id = _submit(app, member, body="The approved words, long enough to be a story of mine here.")
     with app.app_context():
-        services.approve(items(story_id=story_id)[0], user(moderator))
+        decisions.approve(items(content_kind="story", target_id=story_id)[0], user(moderator))
         db.session.commit()
         story = db.session.get(Story, story_id)
         stories.update_story(user(member), story, stories.StoryInput(
@@ -104,12 +104,12 @@ def test_edit_then_approve_of_a_published_storys_edit_starts_from_the_edit(app, 
             themes=[t.theme for t in story.themes] or ["hope"], signature="first", sig_first_name="June",
             consent=True))
         db.session.commit()
-        item = [i for i in items(story_id=story_id) if i.state == "open"][0]
+        item = [i for i in items(content_kind="story", target_id=story_id) if i.state == "open"][0]
     page = client_for(app, moderator).get(f"/moderation/items/{item.id}").get_data(as_text=True)
     assert "The edited words, waiting for review" in page  # the editor starts from the pending edit
     with app.app_context():
         item = db.session.get(type(item), item.id)
-        services.edit_and_approve(item, user(moderator),
+        decisions.edit_and_approve(item, user(moderator),
                                   "The edited words, lightly tidied by a moderator for privacy.")
         db.session.commit()
         story = db.session.get(Story, story_id)
@@ -121,7 +121,7 @@ def test_edit_then_approve_of_a_published_storys_edit_starts_from_the_edit(app, 
 def test_moderator_features_a_published_story_and_it_is_audited(app, member, moderator):
     story_id = _submit(app, member, body="A story worth putting on the home page for others to read.")
     with app.app_context():
-        services.approve(items(story_id=story_id)[0], user(moderator))
+        decisions.approve(items(content_kind="story", target_id=story_id)[0], user(moderator))
         db.session.commit()
     mod = client_for(app, moderator)
     assert "Feature this story" in mod.get(f"/stories/{story_id}").get_data(as_text=True)

@@ -47,7 +47,7 @@ def world(app, make, make_story):
     from board.auth.services import update_profile
     from board.following import services as following
     from board.models import Post, Story, Thread, User
-    from board.moderation.services import report_content
+    from board.moderation.intake import report_content
     from board.stories import services as stories
 
     alice = make.user(ALICE["username"], email=ALICE["email"])
@@ -85,12 +85,12 @@ def world(app, make, make_story):
         b = db.session.get(User, bob.id)
         c = db.session.get(User, carol.id)
         # alice's footprint: reports, follows, mutes, reactions
-        report_content(a, "other", "Alice's report note about tone", post=db.session.get(Post, carol_reply.id))
+        report_content(a, "other", "Alice's report note about tone", target=db.session.get(Post, carol_reply.id))
         following.follow(a, topic=db.session.get(Thread, bob_thread.id).topic)
         following.toggle_mute(a, c)
         stories.set_helped(a, db.session.get(Story, bob_story))
         # bob's private data alice must never receive
-        report_content(b, "spam", "Bob's confidential report note", post=db.session.get(Post, carol_reply.id))
+        report_content(b, "spam", "Bob's confidential report note", target=db.session.get(Post, carol_reply.id))
         following.toggle_mute(b, c)
         db.session.commit()
     return World(alice, bob, carol, admin, alice_thread, alice_lonely, bob_thread, bob_reply.id, carol_reply.id,

@@ -1,4 +1,4 @@
-"""Stories share the moderators' queue (contract with board.moderation.services)."""
+"""Stories share the moderators' queue (the "story" kind: board/stories/moderated.py)."""
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from tests.stories.conftest import story_form
 
 def _items(app):
     with app.app_context():
-        return [(i.kind, i.state, i.priority, i.story_id) for i in db.session.scalars(select(ModerationItem))]
+        return [(i.kind, i.state, i.priority, i.target_id) for i in db.session.scalars(select(ModerationItem))]
 
 
 def test_submitted_story_enters_the_queue_as_pending_story(app, client, make, login_as):
@@ -46,7 +46,7 @@ class CrisisVerdict:
 
 
 def test_crisis_wording_makes_the_queue_item_urgent(app, client, make, login_as, monkeypatch):
-    from board.moderation import services as moderation
+    from board.moderation import intake as moderation
 
     monkeypatch.setattr(moderation, "screen", lambda *a, **k: CrisisVerdict())
     login_as(make.user("alice"))

@@ -16,12 +16,11 @@ def test_report_form_offers_the_same_reasons_as_posts(client, make, login_as, ma
 
 
 def test_report_is_passed_to_the_moderation_service(app, client, make, login_as, make_story, monkeypatch):
-    from board.moderation import services as moderation
+    from board.moderation import intake as moderation
 
     calls = []
     monkeypatch.setattr(moderation, "report_content",
-                        lambda reporter, reason, note, story=None, **kw: calls.append((reporter.id, reason, note, story.id)),
-                        raising=False)
+                        lambda reporter, reason, note, target=None: calls.append((reporter.id, reason, note, target.id)))
     story_id = make_story(make.user("alice"))
     bob = make.user("bob")
     login_as(bob)

@@ -156,14 +156,14 @@ def test_draft_saves_without_consent_or_themes_and_stays_private(app, client, ma
 
 def test_every_story_goes_to_the_moderators_queue_even_if_rules_would_publish(
         app, client, make, login_as, monkeypatch):
-    from board.moderation import services as moderation
+    from board.moderation import intake as moderation
 
     calls = []
     monkeypatch.setattr(moderation, "after_write", lambda **kw: calls.append(kw))
     login_as(make.user("alice"))
     assert client.post("/stories/new", data=story_form()).status_code == 302
     assert len(calls) == 1
-    assert calls[0]["story"].id == _stories(app)[0].id
+    assert calls[0]["target"].id == _stories(app)[0].id
     assert calls[0]["verdict"].action == "review"
 
 
@@ -177,7 +177,7 @@ class FakeVerdict:
 
 
 def test_crisis_wording_shows_the_author_the_crisis_notice_at_once(app, client, make, login_as, monkeypatch):
-    from board.moderation import services as moderation
+    from board.moderation import intake as moderation
 
     calls = []
     monkeypatch.setattr(moderation, "screen", lambda *a, **k: FakeVerdict(crisis=True))
@@ -190,7 +190,7 @@ def test_crisis_wording_shows_the_author_the_crisis_notice_at_once(app, client, 
 
 
 def test_blocked_wording_is_a_form_error_and_keeps_the_text(app, client, make, login_as, monkeypatch):
-    from board.moderation import services as moderation
+    from board.moderation import intake as moderation
 
     monkeypatch.setattr(moderation, "screen",
                         lambda *a, **k: FakeVerdict(action="block", message="Please remove the phone number."))
