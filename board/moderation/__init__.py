@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
 
-from board.moderation import guide, views  # noqa: E402,F401
+from board.moderation import guide, health_views, views  # noqa: E402,F401

@@ -103,6 +103,8 @@ def upgrade():
         _user_fk("health_settings", "updated_by_id", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_health_settings")),
     )
+    with op.batch_alter_table("moderation_items") as batch:
+        batch.add_column(sa.Column("first_claimed_at", TZ, nullable=True))
     # The dashboard: new threads by time, first threads by author, queue items by kind and time.
     op.create_index("ix_threads_created_at", "threads", ["created_at"])
     op.create_index("ix_moderation_items_kind_created", "moderation_items", ["kind", "created_at"])
@@ -113,6 +115,8 @@ def downgrade():
     op.drop_index("ix_users_created_at", table_name="users")
     op.drop_index("ix_moderation_items_kind_created", table_name="moderation_items")
     op.drop_index("ix_threads_created_at", table_name="threads")
+    with op.batch_alter_table("moderation_items") as batch:
+        batch.drop_column("first_claimed_at")
     for table in ("health_settings", "newcomer_nudges", "welcomers", "user_sessions", "webauthn_credentials",
                   "recovery_codes", "totp_secrets"):
         op.drop_table(table)
