@@ -380,5 +380,6 @@ def welcomer():
                     url_for("auth.settings_security"))
 
 
+@bp.app_template_global()
 def is_welcomer(user) -> bool:
     return db.session.scalar(select(Welcomer.user_id).where(Welcomer.user_id == user.id)) is not None
