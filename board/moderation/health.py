@@ -74,11 +74,11 @@ def _seconds_postgresql(element, compiler, **kw):
 
 @dataclass
 class Spread:
-    """Median and 90th percentile in seconds (None when there is nothing to measure)."""
+    """Median and 90th percentile in whole seconds (None when there is nothing to measure)."""
 
     n: int = 0
-    median: float | None = None
-    p90: float | None = None
+    median: int | None = None
+    p90: int | None = None
 
 
 @dataclass
@@ -175,9 +175,9 @@ def _spreads(parts) -> dict[str, Spread]:
     for grp, n, rn, secs, m, p in rows:
         spread = out.setdefault(grp, Spread(n=int(n)))
         if rn == m:
-            spread.median = max(float(secs), 0.0)
+            spread.median = max(round(float(secs)), 0)  # whole seconds (julianday is approximate)
         if rn == p:
-            spread.p90 = max(float(secs), 0.0)
+            spread.p90 = max(round(float(secs)), 0)
     return out
 
 
@@ -271,12 +271,12 @@ def _reports(since: dict[int, datetime], health: Health) -> None:
 def _members_and_stories(since: dict[int, datetime], health: Health) -> None:
     figures = []
     for days in WINDOWS:
-        posted = exists().where(Post.author_id == User.id, Post.created_at >= since[days],
-                                Post.created_at <= health.now)
+        posted = (select(Post.id).where(Post.author_id == User.id, Post.created_at >= since[days],
+                                        Post.created_at <= health.now).correlate(User).exists())
         figures += [
             select(func.count()).where(User.created_at >= since[days], User.created_at <= health.now,
                                        User.deleted_at.is_(None)).scalar_subquery(),
-            select(func.count()).where(posted).scalar_subquery(),
+            select(func.count(User.id)).select_from(User).where(posted).scalar_subquery(),
             select(func.count()).where(Story.status == "published", Story.published_at >= since[days],
                                        Story.published_at <= health.now).scalar_subquery(),
         ]
