@@ -154,7 +154,8 @@ def _recent_threads(since: datetime, now: datetime):
         select(Thread.id.label("thread_id"), Thread.created_at.label("created_at"),
                first_reply.label("replied_at"), case((newcomer, 1), else_=0).label("newcomer"))
         .where(Thread.status == PUBLISHED, Thread.created_at >= since, Thread.created_at <= now)
-        .cte("recent_threads")
+        # Computed once per query: inlined, PostgreSQL would run the first-reply lookup once per use.
+        .cte("recent_threads").prefix_with("MATERIALIZED", dialect="postgresql")
     )
 
 
