@@ -294,12 +294,13 @@ def security_codes_once():
 def security_passkey_remove(credential_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if credential_id not in {key.id for key in twofactor.passkeys_of(current_user)}:
+        abort(404)
     if _staff_keeps_one():
         flash("Moderators and admins must keep two-factor authentication on: add another passkey or the "
               "authenticator app before removing this one.", "error")
         return redirect(url_for("auth.settings_security"))
-    if not twofactor.remove_passkey(current_user, credential_id):
-        abort(404)
+    twofactor.remove_passkey(current_user, credential_id)
     twofactor.after_factor_removed(current_user)
     _factor_removed_mail("passkey")
     db.session.commit()

@@ -39,13 +39,14 @@ def browser_login(page, base: str, username: str, password: str = PASSWORD) -> N
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
     if "/auth/two-factor" in page.url:  # moderators and admins: type the authenticator code
-        page.get_by_label("Code from your authenticator app").fill(_code_for(base, username))
+        page.get_by_label("Code from your authenticator app").fill(code_for(base, username))
         page.get_by_role("button", name="Confirm").click()
         page.wait_for_load_state()
     assert page.get_by_role("button", name="Log out").count() == 1, f"could not log in as {username}"
 
 
-def _code_for(base, username: str) -> str:
+def code_for(base, username: str) -> str:
+    """The current authenticator code of `username` (base: the live_server URL, which carries the app)."""
     from board.extensions import db
     from board.models import User
     from tests.conftest import totp_code
