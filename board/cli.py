@@ -19,7 +19,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(content_group)
     # Each area adds its own commands here: `<package>/cli.py` with register(app, users_group).
-    for module in ("board.moderation.cli", "board.stories.cli", "board.mail_cli"):
+    for module in ("board.moderation.cli", "board.stories.cli", "board.mail_cli", "board.auth.cli",
+                   "board.moderation.health_cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -111,6 +112,8 @@ def users_create(username: str, email: str, password: str, role: str) -> None:
         user.trust_level = 1
     db.session.commit()
     click.echo(f"Created {user.username} ({role}).")
+    if role != "member":
+        click.echo("Moderators and admins set up two-factor authentication when they first log in.")
 
 
 @users_group.command("set-role")
@@ -123,6 +126,12 @@ def users_set_role(username: str, role: str) -> None:
     user.rotate_session_token()
     db.session.commit()
     click.echo(f"{user.username} is now {role}.")
+    if role in ("moderator", "admin"):
+        from board.auth.twofactor import has_second_factor
+
+        if not has_second_factor(user):
+            click.echo("They have no second factor yet: when they next log in they are sent to set up two-factor "
+                       "authentication, and reach no page until it is done.")
 
 
 # ---------------------------------------------------------------- content

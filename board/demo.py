@@ -147,14 +147,32 @@ def seed_demo() -> list[str]:
     else:
         lines.extend(seed_demo_stories(users))
 
+    # Moderators must use a second factor: the demo one has an authenticator app already.
+    totp_secret, recovery_codes = _enrol_demo_second_factor(moderator)
+
     lines += [
         f"Demo content: {len(MEMBERS)} members, {len(THREADS)} threads.",
         "Demo moderator login (shown only now — note it down):",
         f"  username: {MODERATOR[0]}",
         f"  password: {mod_password}",
+        f"  authenticator-app key: {totp_secret} (add it to an app by hand, or get the current code with",
+        f"    .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp_secret}').now())\")",
+        f"  recovery codes (each works once): {', '.join(recovery_codes[:3])}",
         f"Demo members ({', '.join(m[0] for m in MEMBERS)}) share the password: {members_password}",
     ]
     return lines
+
+
+def _enrol_demo_second_factor(moderator: User) -> tuple[str, list[str]]:
+    import pyotp
+
+    from board.auth.twofactor import new_recovery_codes
+    from board.models import TotpSecret
+
+    secret = pyotp.random_base32(32)
+    db.session.add(TotpSecret(user_id=moderator.id, secret=secret, confirmed_at=utcnow()))
+    db.session.flush()
+    return secret, new_recovery_codes(moderator)
 
 
 def _backdate(thread: Thread, when) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app
-from flask_login import current_user
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 
 from board.models import DELETED, REMOVED, Post, Story, Thread, User
+from board.models.user import STAFF_ROLES
 
 
 class PermissionDenied(Exception):
@@ -134,6 +135,9 @@ def require_role(*roles: str):
                 return current_app.login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
+            detour = staff_second_factor_detour()
+            if detour is not None:
+                return detour
             return view(*args, **kwargs)
 
         return wrapped
@@ -143,3 +147,40 @@ def require_role(*roles: str):
 
 moderator_required = require_role("moderator", "admin")
 admin_required = require_role("admin")
+
+
+# ---------------------------------------------------------------- staff need a second factor
+
+#: What a staff member without a confirmed second factor may still reach: setting one up
+#: (auth.settings_security and the auth.security_* routes), logging out, static files, /healthz.
+SECOND_FACTOR_SETUP_ENDPOINTS = frozenset({"static", "auth.logout", "auth.settings_security", "health.healthz"})
+
+
+def staff_second_factor_detour():
+    """None, or where a moderator or admin must go first.
+
+    Staff reach no page (staff pages included) on a password alone: a session counts only
+    once it was confirmed with an authenticator code, a passkey or a recovery code. With
+    no second factor yet they are sent to set one up; with one, to log in again with it.
+    Runs before every request (registered by board/auth/security_views.py) and again in
+    require_role, so routes added later are covered whatever their decorators.
+    """
+    if not current_user.is_authenticated or current_user.role not in STAFF_ROLES:
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint in SECOND_FACTOR_SETUP_ENDPOINTS or endpoint.startswith("auth.security_"):
+        return None
+    from board.auth.sessions import current
+    from board.auth.twofactor import has_second_factor
+
+    info = current()
+    if info is not None and info.second_factor:
+        return None
+    if has_second_factor(current_user):
+        logout_user()
+        session.clear()
+        flash("Please log in again and confirm it's you with your second factor.", "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    flash("Moderators and admins need two-factor authentication. Please set it up before you go on: "
+          "it keeps members' private words safe if your password is ever stolen.", "warning")
+    return redirect(url_for("auth.settings_security"), 303)

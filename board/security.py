@@ -15,6 +15,7 @@ apply the decorators below; moderators are never held back by members' limits.
     post_limit              level 0: 1 post per 30 s, level 1: 1 per 5 s (per member)
     thread_limit            level 0: 1 thread per 2 min, level 1: 1 per 15 s (per member)
     report_limit            20 reports a day per member
+    second_factor_limits    wrong codes / passkeys: 5/minute and 20/hour per account, 30/hour per IP
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ LOGIN_PER_ACCOUNT = "5/minute"
 REGISTER_PER_IP = "3/hour"
 MAIL_PER_ADDRESS = "3/hour"
 REPORTS_PER_MEMBER = "20/day"
+SECOND_FACTOR_PER_ACCOUNT = "5/minute;20/hour"
+SECOND_FACTOR_PER_IP = "30/hour"
 POST_INTERVAL = {0: "1 per 30 seconds", 1: "1 per 5 seconds"}
 THREAD_INTERVAL = {0: "1 per 2 minutes", 1: "1 per 15 seconds"}
 
@@ -77,6 +80,23 @@ def member_key() -> str:
     if current_user.is_authenticated:
         return f"member:{current_user.id}"
     return ip_key()
+
+
+def second_factor_key() -> str:
+    """The account a code is typed for: the one half-way through logging in, else the member's."""
+    from flask import session
+
+    pending = session.get("circle_2fa")
+    if isinstance(pending, dict) and isinstance(pending.get("u"), int):
+        return f"account-id:{pending['u']}"
+    if current_user.is_authenticated:
+        return f"account-id:{current_user.id}"
+    return ip_key()
+
+
+def _refused(response) -> bool:
+    """Count only wrong answers (a code or passkey that didn't match), not successes."""
+    return response.status_code in (400, 401, 403)
 
 
 def _is_staff() -> bool:
@@ -130,6 +150,18 @@ thread_limit = limiter.shared_limit(thread_interval, scope="thread", key_func=me
 #: For the report form(s): `@bp.post(...)` then `@report_limit`. 20 a day per member; staff exempt.
 report_limit = limiter.shared_limit(REPORTS_PER_MEMBER, scope="report", key_func=member_key, methods=["POST"],
                                     exempt_when=_not_member_or_staff, deduct_when=_succeeded)
+
+
+second_factor_account_limit = limiter.shared_limit(
+    SECOND_FACTOR_PER_ACCOUNT, scope="second-factor", key_func=second_factor_key, methods=["POST"],
+    deduct_when=_refused)
+second_factor_ip_limit = limiter.shared_limit(
+    SECOND_FACTOR_PER_IP, scope="second-factor-ip", key_func=ip_key, methods=["POST"], deduct_when=_refused)
+
+
+def second_factor_limits(view):
+    """Both: every code, recovery code and passkey check shares them."""
+    return second_factor_ip_limit(second_factor_account_limit(view))
 
 
 # ---------------------------------------------------------------- "when can I try again?"

@@ -169,7 +169,9 @@ class Factories:
         return obj
 
     def user(self, username=None, *, role="member", trust_level=1, verified=True, password=PASSWORD,
-             email=None, **profile):
+             email=None, two_factor=None, **profile):
+        """`two_factor`: enrol an authenticator app (default: for moderators and admins, who
+        must have one; `login()` then gives the code like a member typing it)."""
         from board.auth.services import register_user
 
         with self.ctx():
@@ -180,6 +182,8 @@ class Factories:
             user.trust_level = 1 if role != "member" else trust_level
             for key, value in profile.items():
                 setattr(user, key, value)
+            if two_factor if two_factor is not None else role in ("moderator", "admin"):
+                enrol_totp(user)
             return self._detach(user)
 
     def topic(self, slug="newly-diagnosed"):
@@ -222,9 +226,83 @@ def make(app):
     return Factories(app)
 
 
+def enrol_totp(user) -> str:
+    """Give `user` (in the current app context) a confirmed authenticator app; returns its key."""
+    import pyotp
+
+    from board.models import TotpSecret, utcnow
+
+    secret = pyotp.random_base32(32)
+    db.session.add(TotpSecret(user_id=user.id, secret=secret, confirmed_at=utcnow()))
+    db.session.flush()
+    return secret
+
+
+def totp_code(app, user_id: int) -> str:
+    """The code a member's app shows now. Each 30-second code is accepted once (replay
+    protection), and tests log the same member in many times a minute, so the record of
+    the last used step is cleared first: as if the member waited for the next code."""
+    import pyotp
+    from sqlalchemy import update
+
+    from board.models import TotpSecret
+
+    with app.app_context():
+        row = db.session.get(TotpSecret, user_id)
+        assert row is not None and row.confirmed_at is not None, "this member has no authenticator app"
+        db.session.execute(update(TotpSecret).where(TotpSecret.user_id == user_id).values(last_step=None))
+        db.session.commit()
+        return pyotp.TOTP(row.secret).now()
+
+
+def _form_token(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return found.group(1) if found else ""
+
+
 def login(client, user_or_name, password=PASSWORD, **extra):
+    """Log in through the form; a member with an authenticator app (every moderator and
+    admin made by the factories) then types the current code, as a person would."""
     name = getattr(user_or_name, "username", user_or_name)
-    return client.post("/auth/login", data={"username": name, "password": password, **extra})
+    response = client.post("/auth/login", data={"username": name, "password": password, **extra})
+    return finish_two_factor(client, response)
+
+
+def finish_two_factor(client, response):
+    """If `response` (to a login) asks for the second step, type the app's code."""
+    if response.status_code in (302, 303) and response.headers.get("Location", "").endswith("/auth/two-factor"):
+        with client.session_transaction() as s:
+            user_id = s["circle_2fa"]["u"]
+        data = {"code": totp_code(client.application, user_id)}
+        if client.application.config.get("WTF_CSRF_ENABLED"):
+            data["csrf_token"] = _form_token(client.get("/auth/two-factor").get_data(as_text=True))
+        response = client.post("/auth/two-factor", data=data)
+    return response
+
+
+def session_login(app, client, user, second_factor=None):
+    """Log in without any form: a session row and the Flask-Login key, as a login makes them.
+    `second_factor` defaults to "totp" for moderators and admins (their sessions need one)."""
+    import secrets as _secrets
+
+    from board.auth.sessions import generation, key_hash
+    from board.models import User, UserSession
+
+    key = _secrets.token_urlsafe(32)
+    with app.app_context():
+        member = db.session.get(User, user.id)
+        if second_factor is None:
+            second_factor = "totp" if member.role in ("moderator", "admin") else ""
+        db.session.add(UserSession(user_id=member.id, key_hash=key_hash(key), generation=generation(member),
+                                   second_factor=second_factor, device_label="Test client"))
+        db.session.commit()
+        ident = f"{member.id}:{member.session_token}:{key}"
+    with client.session_transaction() as s:
+        s["_user_id"] = ident
+        s["_fresh"] = True
+    return ident
 
 
 @pytest.fixture

@@ -1,31 +1,43 @@
-"""Flask-Login user loader: the session holds "id:token"; a rotated token ends old sessions."""
+"""Flask-Login user loader: the session holds "id:token:key"; a rotated token or an ended
+session row (board/auth/sessions.py) ends the session."""
 from __future__ import annotations
 
 import functools
 
+from flask import g
 from sqlalchemy import bindparam, select
 
+from board.auth.sessions import Current, key_hash, parse_ident
 from board.extensions import db, login_manager
 from board.ids import parse_id
-from board.models import User
+from board.models import User, UserSession
 
 
 @functools.cache
-def _user_by_id():
-    # Runs on every member's request: built once per process and reused with a new `user_id`
-    # (Session.get builds its statement and cache key afresh each time).
-    return select(User).where(User.id == bindparam("user_id"))
+def _user_and_session():
+    # Runs on every member's request: built once per process and reused (one query finds
+    # the member and this session's row).
+    return (
+        select(User, UserSession.id, UserSession.second_factor, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == bindparam("user_id"), UserSession.key_hash == bindparam("key_hash"),
+               UserSession.ended_at.is_(None))
+    )
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    ident, _, token = (user_id or "").partition(":")
+    ident, token, key = parse_ident(user_id)
     user_id = parse_id(ident)
-    if user_id is None or not token:
+    if user_id is None or not token or not key:
         return None
-    user = db.session.execute(_user_by_id(), {"user_id": user_id}).scalar_one_or_none()
-    if user is None or user.session_token != token:
+    row = db.session.execute(_user_and_session(), {"user_id": user_id, "key_hash": key_hash(key)}).first()
+    if row is None:
+        return None
+    user, session_id, second_factor, last_seen_at = row
+    if user.session_token != token:
         return None
     if user.deleted_at is not None or user.memorial_at is not None or user.is_suspended():
         return None
+    g.circle_session = Current(session_id, second_factor, last_seen_at)
     return user

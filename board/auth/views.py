@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from board.auth import bp
-from board.auth import services
+from board.auth import services, sessions
 from board.auth.forms import (
     ChangeEmailForm, ChangePasswordForm, ConfirmForm, EmailForm, LoginForm, NewPasswordForm, ProfileForm,
     RegisterForm,
@@ -78,9 +78,11 @@ def login():
             if refusal:
                 form.form_errors.append(refusal)
             else:
+                # A fresh session; with a second factor, only once it is given (board/auth/sessions.py).
+                second_step = sessions.begin_login(user, remember=bool(form.remember.data), next_url=next_url)
                 db.session.commit()
-                session.clear()  # a fresh session on login
-                login_user(user, remember=bool(form.remember.data))
+                if second_step:
+                    return redirect(second_step)
                 flash("You're logged in. Welcome back.", "success")
                 if not user.is_verified:
                     flash(UNVERIFIED_REMINDER, "info")
@@ -91,6 +93,10 @@ def login():
 
 @bp.post("/auth/logout")
 def logout():
+    info = sessions.current()
+    if current_user.is_authenticated and info is not None:
+        sessions.end_session(current_user, info.id)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You're logged out. Take care.", "info")
@@ -177,8 +183,11 @@ def verify(token: str):
         flash(message, "success")
         return redirect(url_for("auth.settings_account"))
     if not current_user.is_authenticated and services.login_refusal(user) is None:
-        session.clear()  # a fresh session, as on any login
-        login_user(user)
+        second_step = sessions.begin_login(user)  # a fresh session, as on any login
+        db.session.commit()
+        if second_step:
+            flash(message, "success")
+            return redirect(second_step)
     flash(message, "success")
     return redirect(url_for("forum.index"))
 
@@ -250,7 +259,12 @@ def reset_password(token: str):
                 flash("Your new password is saved.", "success")
                 flash(refusal, "info")
                 return redirect(url_for("auth.login"))
-            login_user(user)
+            second_step = sessions.begin_login(user)
+            db.session.commit()
+            if second_step:
+                flash("Your new password is saved. Any other devices have been logged out. "
+                      "Please confirm it's you with your second factor.", "success")
+                return redirect(second_step)
             flash("Your new password is saved and you're logged in. Any other devices have been logged out.",
                   "success")
             return redirect(url_for("forum.index"))
@@ -304,10 +318,9 @@ def change_password():
             db.session.rollback()
             getattr(form, exc.field or "new_password").errors.append(exc.message)
         else:
-            db.session.commit()
             # The session token rotated: other devices are logged out; keep this one.
-            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(current_user._get_current_object(), remember=bool(request.cookies.get(remember_cookie)))
+            sessions.restart_after_rotation(current_user._get_current_object())
+            db.session.commit()
             flash("Your password is changed. Any other devices where you were logged in have been logged out.",
                   "success")
             return redirect(url_for("auth.settings_account"))
@@ -320,6 +333,7 @@ def logout_everywhere():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.log_out_everywhere(current_user)
+    sessions.end_all(current_user)
     db.session.commit()
     logout_user()
     session.clear()

@@ -10,6 +10,9 @@ from board.models.moderation import (
 from board.models.notification import MailMessage, Notification
 from board.models.page import SitePage, SitePageRevision
 from board.models.profile import DiagnosisProfile
+from board.models.security import (
+    HealthSettings, NewcomerNudge, RecoveryCode, TotpSecret, UserSession, WebAuthnCredential, Welcomer,
+)
 from board.models.story import Story, StoryReaction, StoryTheme
 from board.models.user import Sanction, User
 
@@ -18,5 +21,7 @@ __all__ = [
     "ModerationItem", "Report", "ModerationAction", "WatchedWord", "CannedReason",
     "Notification", "MailMessage", "Story", "StoryTheme", "StoryReaction",
     "DiagnosisProfile", "SitePage", "SitePageRevision", "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
+    "TotpSecret", "RecoveryCode", "WebAuthnCredential", "UserSession", "Welcomer", "NewcomerNudge",
+    "HealthSettings",
     "PENDING", "PUBLISHED", "HIDDEN", "REJECTED", "REMOVED", "DELETED",
 ]

@@ -66,6 +66,8 @@ class ModerationItem(Base):
 
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    # When a moderator first claimed it (time to claim, on /moderation/health)
+    first_claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolution: Mapped[str] = mapped_column(String(20), default="")

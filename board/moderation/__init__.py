@@ -19,4 +19,4 @@ def _moderation_context():
 
 
 # The pages, by subject, on this one blueprint.
-from board.moderation import guide, list_views, member_views, queue_views, thread_views  # noqa: E402,F401
+from board.moderation import guide, health_views, list_views, member_views, queue_views, thread_views  # noqa: E402,F401

@@ -38,6 +38,8 @@ ACTION_LABELS = {
     # board/privacy (never any personal data in these rows)
     "account_deleted": "Account deleted by its member", "memorial": "Marked in memoriam",
     "members_only_on": "Made a topic members-only", "members_only_off": "Opened a topic to everyone",
+    # board/auth/cli.py
+    "second_factor_reset": "Reset two-factor authentication",
 }
 
 

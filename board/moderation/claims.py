@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from board.domain import Conflict
 from board.extensions import db
@@ -55,7 +55,8 @@ def claim(item: ModerationItem, moderator: User) -> ModerationItem:
     now = utcnow()
     result = db.session.execute(
         update(ModerationItem).where(ModerationItem.id == item.id, _claimable(moderator, now))
-        .values(claimed_by_id=moderator.id, claimed_until=now + timedelta(minutes=CLAIM_MINUTES))
+        .values(claimed_by_id=moderator.id, claimed_until=now + timedelta(minutes=CLAIM_MINUTES),
+                first_claimed_at=func.coalesce(ModerationItem.first_claimed_at, now))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -96,7 +97,8 @@ def next_item(moderator: User, kind: str | None = None) -> ModerationItem | None
             continue
         result = db.session.execute(
             update(ModerationItem).where(ModerationItem.id == item_id, _claimable(moderator, now))
-            .values(claimed_by_id=moderator.id, claimed_until=now + timedelta(minutes=CLAIM_MINUTES))
+            .values(claimed_by_id=moderator.id, claimed_until=now + timedelta(minutes=CLAIM_MINUTES),
+                first_claimed_at=func.coalesce(ModerationItem.first_claimed_at, now))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:

@@ -75,6 +75,7 @@ class World:
                 "slug": "newly-diagnosed", "post_id": self.reply.id, "username": "owner",
                 "notification_id": note.id, "word_id": db.session.scalar(select(WatchedWord.id)),
                 "reason_id": db.session.scalar(select(CannedReason.id)), "token": "not-a-real-token",
+                "credential_id": 999_999, "session_id": 999_999,
             }
 
     def client(self, role):

@@ -137,6 +137,31 @@ EXPECTED: dict[str, str] = {
     "POST privacy.delete":                   MEMBER_FORM,
     "POST privacy.members_only":             ADMIN_FORM,
     "POST privacy.memorial":                 ADMIN_FORM,
+    # ------------------------------------------------------------------ two-factor and sessions (issue 19)
+    "GET auth.settings_security":            MEMBERS,
+    "GET auth.security_totp":                "L 200 200 200 200 200 200 L 302 302",  # staff already have an app
+    "GET auth.security_codes_once":          "L 302 302 302 302 302 302 L 302 302",  # nothing to show: back
+    "GET auth.two_factor":                   "L 302 302 302 302 302 302 L 302 302",  # no login half-way
+    "GET auth.end_session_from_mail":        "404 404 404 404 404 404 404 404 404 404",  # bogus token
+    "POST auth.two_factor":                  "L 302 302 302 302 302 302 L 302 302",
+    "POST auth.two_factor_recovery":         "L L L L L L L L L L",
+    "POST auth.two_factor_passkey_options":  "401 401 401 401 401 401 401 401 401 401",
+    "POST auth.two_factor_passkey":          "401 401 401 401 401 401 401 401 401 401",
+    "POST auth.security_totp":               "L 400 400 400 400 400 400 L 302 302",
+    "POST auth.security_totp_off":           MEMBER_FORM,
+    "POST auth.security_recovery_codes":     MEMBER_FORM,
+    "POST auth.security_passkey_options":    MEMBERS,
+    "POST auth.security_passkey_add":        MEMBER_FORM,
+    "POST auth.security_passkey_remove":     "L 404 404 404 404 404 404 L 404 404",  # not theirs
+    "POST auth.security_end_session":        "L 404 404 404 404 404 404 L 404 404",  # not theirs
+    "POST auth.security_end_others":         "L 302 302 302 302 302 302 L 302 302",
+    "POST auth.end_session_from_mail":       "404 404 404 404 404 404 404 404 404 404",
+    "POST auth.welcomer":                    "L 302 302 302 302 302 302 L 302 302",
+    "GET moderation.health_dashboard":       STAFF,
+    "GET moderation.guide":                  STAFF,  # issue 13's pages, missing from the table before
+    "GET moderation.edit_guide":             ADMIN,
+    "POST moderation.edit_guide":            ADMIN_FORM,
+    "POST moderation.health_settings":       ADMIN_FORM,
 }
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 
 from tests.attack.conftest import routes, table_counts
+from tests.conftest import session_login
 
 
 def _session_login(app, client, username):
-    """Log in without the form (the form itself needs a token): the Flask-Login session key."""
+    """Log in without the form (the form itself needs a token): a session as a login makes it."""
     from sqlalchemy import select
 
     from board.extensions import db
@@ -22,10 +23,7 @@ def _session_login(app, client, username):
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        ident = f"{user.id}:{user.session_token}"
-    with client.session_transaction() as s:
-        s["_user_id"] = ident
-        s["_fresh"] = True
+    session_login(app, client, user)
 
 
 VISITOR_COOKIE_ONLY = {"display.text_size"}

@@ -50,6 +50,13 @@ def browser():
         browser.close()
 
 
+class LiveURL(str):
+    """The live server's base URL; `.app` is the app it serves (for test helpers that
+    need the database, such as typing a moderator's authenticator code)."""
+
+    app = None
+
+
 @pytest.fixture
 def live_server(app):
     """Serve `app` on a free loopback port in a thread; yields the base URL."""
@@ -57,7 +64,9 @@ def live_server(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        url = LiveURL(f"http://127.0.0.1:{server.server_port}")
+        url.app = app
+        yield url
     finally:
         server.shutdown()
         thread.join(timeout=5)

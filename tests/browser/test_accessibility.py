@@ -15,6 +15,7 @@ import pytest
 
 from tests.browser import axe
 from tests.browser.world import World, browser_login, cheap_password_hashing, has
+from tests.conftest import PASSWORD
 
 
 @dataclass
@@ -60,6 +61,16 @@ def first_item(kind):
         assert ids, f"no {kind} item in the queue"
         return f"/moderation/items/{ids[-1]}"
     return path
+
+
+def second_step(page, base, w):
+    """The login's second step, as a moderator sees it after the password."""
+    page.goto(base + "/auth/login")
+    page.get_by_label("Username or email address").fill(w.mod.username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert "/auth/two-factor" in page.url
 
 
 PAGE_TYPES = [
@@ -122,6 +133,11 @@ PAGE_TYPES = [
     PageType("moderation-words", ("moderation.words",), go("/moderation/words"), viewer="admin"),
     PageType("report-form", ("moderation.report_post",), go(lambda w: f"/posts/{w.quote.id}/report"), viewer="alice"),
     PageType("moderate-member", ("moderation.moderate_user",), go("/users/newbie/moderate"), viewer="mod"),
+    PageType("settings-security", ("auth.settings_security",), go("/settings/security"), viewer="mod"),
+    PageType("security-app-setup", ("auth.security_totp",), go("/settings/security/app"), viewer="alice"),
+    PageType("two-factor-step", ("auth.two_factor",), second_step),
+    PageType("moderation-health", ("moderation.health_dashboard",), go("/moderation/health"), viewer="admin",
+             prepare=lambda w: (w.pending_thread(), w.report())),
 ]
 
 

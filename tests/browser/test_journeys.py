@@ -25,6 +25,7 @@ from tests.browser.fixtures import screenshot
 from tests.browser.world import (
     World,
     browser_login,
+    code_for,
     cheap_password_hashing,
     feature_rule,
     has,
@@ -270,6 +271,8 @@ def test_newcomer_asks_and_a_moderator_approves(mode, browser, live_server, worl
     mod.fill("Username or email address", "mod")
     mod.fill("Password", PASSWORD)
     mod.press("Log in", within="main")
+    mod.fill("Code from your authenticator app", code_for(live_server, "mod"))  # moderators' second step
+    mod.press("Confirm", within="main")
     mod.follow("Moderation", within=".site-nav")
     mod.shot("queue")
 

@@ -38,7 +38,24 @@ def browser_login(page, base: str, username: str, password: str = PASSWORD) -> N
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+    if "/auth/two-factor" in page.url:  # moderators and admins: type the authenticator code
+        page.get_by_label("Code from your authenticator app").fill(code_for(base, username))
+        page.get_by_role("button", name="Confirm").click()
+        page.wait_for_load_state()
     assert page.get_by_role("button", name="Log out").count() == 1, f"could not log in as {username}"
+
+
+def code_for(base, username: str) -> str:
+    """The current authenticator code of `username` (base: the live_server URL, which carries the app)."""
+    from board.extensions import db
+    from board.models import User
+    from tests.conftest import totp_code
+
+    app = getattr(base, "app", None)
+    assert app is not None, "browser_login needs the live_server URL (it carries the app) for a second factor"
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == username.lower()))
+    return totp_code(app, user_id)
 
 
 class World:

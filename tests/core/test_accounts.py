@@ -5,7 +5,7 @@ from sqlalchemy import select
 from board.extensions import db
 from board.models import User
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, session_login
 
 
 def register(client, username="maryg", email="mary@example.org", password=PASSWORD):
@@ -143,8 +143,7 @@ def test_text_size_for_visitors_needs_no_token_but_members_do(app, client, make,
     r = client.post("/settings/display", data={"text_size": "larger", "next": "/"})
     assert r.status_code == 302 and "text_size=larger" in r.headers.get("Set-Cookie", "")
     user = make.user("maryg")
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+    session_login(app, client, user)
     assert client.post("/settings/display", data={"text_size": "large"}).status_code == 400
     with app.app_context():
         assert db.session.get(User, user.id).text_size == "normal"

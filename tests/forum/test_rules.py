@@ -1,6 +1,8 @@
 """Bad input, permissions and limits on forum pages."""
 import pytest
 
+from tests.conftest import session_login
+
 from sqlalchemy import func, select
 
 from board.extensions import db
@@ -61,9 +63,7 @@ def test_missing_csrf_token_is_refused_and_nothing_stored(app, client, make):
     user = make.user("alice")
     r = client.post("/auth/login", data={"username": "alice", "password": "correct horse battery staple"})
     assert r.status_code == 400
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
+    session_login(app, client, user)
     r = client.post("/topics/chemotherapy/new", data={"title": "No token here", "body": "text"})
     assert r.status_code == 400
     assert "nothing was saved" in r.get_data(as_text=True)

@@ -44,6 +44,8 @@ EXPECTED = {
     "moderation.delete_reason": "admin",
     "moderation.guide": "moderator",
     "moderation.edit_guide": "admin",
+    "moderation.health_dashboard": "moderator",
+    "moderation.health_settings": "admin",
     "notifications.index": "new member",
     "notifications.mark_read": "new member",
     "notifications.open_one": "new member",

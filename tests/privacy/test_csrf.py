@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.models import DiagnosisProfile, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, finish_two_factor
 
 
 def _tokens(html: str) -> dict[str, str]:
@@ -19,6 +19,7 @@ def _tokens(html: str) -> dict[str, str]:
 def _login(client, username):
     page = client.get("/auth/login").get_data(as_text=True)
     r = client.post("/auth/login", data={**_tokens(page), "username": username, "password": PASSWORD})
+    r = finish_two_factor(client, r)  # staff type their authenticator code
     assert r.status_code == 302
 
 
