@@ -1,4 +1,5 @@
-"""Pages admins write in the app: the moderators' crisis guide (and, later, the community pages).
+"""Pages admins write in the app: the moderators' crisis guide and the community pages
+(about, guidelines, privacy, help; their views are board/page_views.py).
 
 Markdown in, sanitized HTML stored (through `board.markup`, the one sanitizer). Every save keeps
 the version it replaces (`SitePageRevision`) and writes an audit row. A page that has never been
@@ -33,7 +34,12 @@ class Default:
 
 DEFAULTS: dict[str, Default] = {
     "moderator-guide": Default("The moderators' crisis guide", "staff"),
+    "about": Default("About Circle", "everyone"),
+    "guidelines": Default("Community guidelines", "everyone"),
+    "privacy": Default("Privacy: your data and your health details", "everyone"),
+    "help": Default("Help", "everyone"),
 }
+COMMUNITY_PAGES = tuple(slug for slug, d in DEFAULTS.items() if d.audience == "everyone")
 
 
 def default_source(slug: str) -> str:

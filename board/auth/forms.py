@@ -15,6 +15,8 @@ class RegisterForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired("Please choose a username."), Length(max=60)])
     email = StringField("Email address", validators=[DataRequired("Please enter your email address."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Please choose a password."), Length(max=1000)])
+    accept_guidelines = BooleanField("I have read the community guidelines and agree to follow them", validators=[
+        DataRequired("Please read the community guidelines and tick the box to agree to them.")])
 
 
 class LoginForm(FlaskForm):

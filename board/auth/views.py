@@ -46,7 +46,8 @@ def register():
         try:
             # A new address gets a verification link; a used one gets a warning mail to its
             # owner. Both answer the same way, so nobody learns who is a member.
-            services.sign_up(form.username.data, form.email.data, form.password.data)
+            services.sign_up(form.username.data, form.email.data, form.password.data,
+                             accepted_guidelines=bool(form.accept_guidelines.data))
         except services.AccountError as exc:
             db.session.rollback()
             getattr(form, exc.field or "username").errors.append(exc.message)
