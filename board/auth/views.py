@@ -15,7 +15,7 @@ from board.auth.forms import (
 from board.auth.tokens import LinkProblem
 from board.extensions import db
 from board.security import login_limits, register_limit, reset_mail_limit, verify_mail_limit
-from board.models import Post, Thread, Topic, User
+from board.models import Post, Thread, Topic, User, utcnow
 from board.visibility import public_posts, visible_threads, visible_topics
 
 
@@ -79,10 +79,13 @@ def login():
             if refusal:
                 form.form_errors.append(refusal)
             else:
+                first_login = user.last_login_at is None
+                user.last_login_at = utcnow()
                 db.session.commit()
                 session.clear()  # a fresh session on login
                 login_user(user, remember=bool(form.remember.data))
-                flash("You're logged in. Welcome back.", "success")
+                flash("You're logged in. Welcome to Circle." if first_login else "You're logged in. Welcome back.",
+                      "success")
                 if not user.is_verified:
                     flash(UNVERIFIED_REMINDER, "info")
                 return redirect(next_url or url_for("forum.index"))
@@ -167,6 +170,7 @@ def verify(token: str):
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("auth/verify.html", form=form, token=token, address=address,
                                change=address != user.email, noindex=True)
+    first_confirmation = address == user.email and user.email_verified_at is None
     try:
         user = services.confirm_email(token)
     except LinkProblem as exc:
@@ -174,13 +178,19 @@ def verify(token: str):
         return _link_problem(exc, "verify")
     db.session.commit()
     message = "Thank you — your email address is confirmed. You can now post, reply and share stories."
-    if current_user.is_authenticated and current_user.id == user.id:
-        flash(message, "success")
-        return redirect(url_for("auth.settings_account"))
+    logged_in_now = False
     if not current_user.is_authenticated and services.login_refusal(user) is None:
+        user.last_login_at = user.last_login_at or utcnow()
+        db.session.commit()
         session.clear()  # a fresh session, as on any login
         login_user(user)
+        logged_in_now = True
     flash(message, "success")
+    is_her = logged_in_now or (current_user.is_authenticated and current_user.id == user.id)
+    if is_her and first_confirmation and user.welcomed_at is None:
+        return redirect(url_for("welcome.welcome"))  # a newcomer: the short welcome, then the home page
+    if is_her and not logged_in_now:
+        return redirect(url_for("auth.settings_account"))  # confirmed while logged in (e.g. a changed address)
     return redirect(url_for("forum.index"))
 
 

@@ -25,6 +25,9 @@ COLUMNS = (
 def upgrade():
     for _name, column in COLUMNS:
         op.add_column("users", column())
+    # Members who joined before this revision have had their first day: no welcome page for them,
+    # and their next login says "welcome back" (the true last login is unknown; joining is a lower bound).
+    op.execute("UPDATE users SET welcomed_at = created_at, last_login_at = created_at")
 
 
 def downgrade():
