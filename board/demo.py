@@ -149,12 +149,32 @@ def seed_demo() -> list[str]:
 
     lines += [
         f"Demo content: {len(MEMBERS)} members, {len(THREADS)} threads.",
-        "Demo moderator login (shown only now — note it down):",
+        "Demo moderator login (lost it? `flask --app board seed --demo --reset-passwords` prints fresh ones):",
         f"  username: {MODERATOR[0]}",
         f"  password: {mod_password}",
         f"Demo members ({', '.join(m[0] for m in MEMBERS)}) share the password: {members_password}",
     ]
     return lines
+
+
+def reset_demo_passwords() -> list[str]:
+    """Fresh passwords for the demo moderator and members (only those accounts), printed once more."""
+    from board.auth.passwords import hash_password
+
+    names = [MODERATOR[0], *(m[0] for m in MEMBERS)]
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+    if MODERATOR[0] not in users:
+        return ["No demo accounts here; run `flask --app board seed --demo` first."]
+    mod_password, members_password = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    for name, user in users.items():
+        user.password_hash = hash_password(mod_password if name == MODERATOR[0] else members_password)
+        user.rotate_session_token()  # old sessions of the demo accounts end
+    db.session.flush()
+    return [
+        "Fresh demo logins:",
+        f"  moderator: {MODERATOR[0]}  password: {mod_password}",
+        f"  members ({', '.join(n for n in names[1:] if n in users)}) share the password: {members_password}",
+    ]
 
 
 def _backdate(thread: Thread, when) -> None:
