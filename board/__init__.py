@@ -157,6 +157,10 @@ def register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp, search_bp, display_bp, following_bp,
                profile_bp, privacy_bp, pages_bp, welcome_bp):
         app.register_blueprint(bp)
+    if app.config.get("ENV_NAME") == "development":
+        from board.dev_mail import bp as dev_mail_bp  # /dev/mail: never registered outside development
+
+        app.register_blueprint(dev_mail_bp)
 
 
 def register_request_limits(app: Flask) -> None:
