@@ -113,21 +113,26 @@ def register(app: Flask) -> None:
         unread = 0
         if g.get("database_down"):
             return {"site_name": app.config.get("BOARD_SITE_NAME", "Circle"), "unread_notifications": 0,
-                    "text_size": "normal"}
+                    "text_size": "normal", "theme": "auto"}
         if current_user.is_authenticated:
             if "unread_notifications" not in g:
                 from board.notifications.services import unread_count
 
                 g.unread_notifications = unread_count(current_user)
             unread = g.unread_notifications
-        text_size = "normal"
+        text_size, theme = "normal", "auto"
         if current_user.is_authenticated:
             text_size = current_user.text_size or "normal"
-        elif request.cookies.get("text_size") in ("normal", "large", "larger"):
-            text_size = request.cookies["text_size"]
+            theme = current_user.theme if current_user.theme in ("auto", "light", "dark") else "auto"
+        else:
+            if request.cookies.get("text_size") in ("normal", "large", "larger"):
+                text_size = request.cookies["text_size"]
+            if request.cookies.get("theme") in ("auto", "light", "dark"):
+                theme = request.cookies["theme"]
         return {
             "site_name": app.config.get("BOARD_SITE_NAME", "Circle"),
             "root": request.script_root,  # for plain-string URLs in long lists (cheaper than url_for)
             "unread_notifications": unread,
             "text_size": text_size,
+            "theme": theme,
         }
