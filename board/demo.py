@@ -9,10 +9,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from board.extensions import db
-from board.models import Post, Thread, Topic, User, utcnow
+from board.models import MailMessage, Post, Thread, Topic, User, utcnow
+
+DEMO_DOMAIN = "demo.circle.invalid"
 
 MEMBERS = [
     # username, display name, identity, city, region, bio
@@ -96,7 +98,7 @@ def _make_user(username: str, display: str, identity: str = "", city: str = "", 
     from board.markup import render_markdown
 
     user = User(
-        username=username, email=f"{username}@demo.circle.invalid",
+        username=username, email=f"{username}@{DEMO_DOMAIN}",
         password_hash=hash_password(password or secrets.token_urlsafe(16)),
         role=role, trust_level=1, display_name=display, identity=identity, city=city, region=region,
         bio_source=bio, bio_html=render_markdown(bio), email_verified_at=utcnow(),
@@ -147,6 +149,11 @@ def seed_demo() -> list[str]:
     else:
         lines.extend(seed_demo_stories(users))
 
+    # The invented members follow and mention each other: the mail that writing queued for them
+    # would go nowhere (.invalid), so none is kept.
+    db.session.flush()
+    db.session.execute(delete(MailMessage).where(MailMessage.to_address.like(f"%@{DEMO_DOMAIN}"),
+                                                 MailMessage.sent_at.is_(None)))
     lines += [
         f"Demo content: {len(MEMBERS)} members, {len(THREADS)} threads.",
         "Demo moderator login (lost it? `flask --app board seed --demo --reset-passwords` prints fresh ones):",

@@ -127,7 +127,7 @@ def _key():
     size = request.cookies.get("text_size")
     theme = request.cookies.get("theme")
     return (request.full_path, size if size in ("large", "larger") else "normal",
-            theme if theme in ("light", "dark") else "auto")
+            theme if theme in ("light", "dark") else "auto", request.cookies.get("tz", "")[:64])
 
 
 def init_app(app: Flask) -> None:

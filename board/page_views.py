@@ -16,7 +16,6 @@ from board.permissions import admin_required
 
 bp = Blueprint("pages", __name__)
 
-SLUGS = "about, guidelines, privacy, help"
 
 
 class CommunityPageForm(FlaskForm):
@@ -32,12 +31,10 @@ def _community_page(slug: str):
     return site_pages.get_page(slug)
 
 
-@bp.get(f"/<any({SLUGS}):slug>")
 def page(slug: str):
     return render_template("pages/page.html", page=_community_page(slug), slug=slug)
 
 
-@bp.route(f"/<any({SLUGS}):slug>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(slug: str):
     page = _community_page(slug)
@@ -60,3 +57,9 @@ def edit(slug: str):
         code = 400
     return render_template("pages/edit.html", page=page, slug=slug, form=form,
                            revisions=site_pages.revisions(page), noindex=True), code
+
+
+# One plain address per page (/about, /about/edit …), so every rule in the URL map is a literal path.
+for _slug in site_pages.COMMUNITY_PAGES:
+    bp.add_url_rule(f"/{_slug}", "page", page, methods=["GET"], defaults={"slug": _slug})
+    bp.add_url_rule(f"/{_slug}/edit", "edit", edit, methods=["GET", "POST"], defaults={"slug": _slug})

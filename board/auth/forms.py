@@ -32,6 +32,8 @@ class ProfileForm(FlaskForm):
     country = SelectField("Country", choices=choices([("", "I'd rather not say")] + list(countries())),
                           validate_choice=True, default="")
     identity = SelectField("I am…", choices=choices(IDENTITIES.items()), validate_choice=True)
+    # Choices are filled by the view (every IANA zone); the service refuses an unknown one.
+    time_zone = SelectField("Time zone", choices=[], validate_choice=False, default="")
     bio = TextAreaField("About you", validators=[Length(max=1000, message="Please keep your bio to 1,000 characters or fewer.")])
 
 

@@ -116,10 +116,16 @@ def login_refusal(user: User) -> str | None:
 
 
 def update_profile(user: User, *, display_name: str, city: str, region: str, identity: str, bio: str,
-                   country: str | None = None) -> User:
+                   country: str | None = None, time_zone: str | None = None) -> User:
     identity = identity or ""
     if identity not in IDENTITIES:
         raise AccountError("Please choose one of the options.", "identity")
+    if time_zone is not None:
+        from board.templating import zone_named
+
+        if time_zone and zone_named(time_zone) is None:
+            raise AccountError("Please choose a time zone from the list.", "time_zone")
+        user.time_zone = time_zone
     if country is not None:
         if country and not is_country(country):
             raise AccountError("Please choose a country from the list.", "country")

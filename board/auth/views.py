@@ -127,19 +127,21 @@ def profile(username: str):
 @login_required
 def settings_profile():
     form = ProfileForm(obj=None)
+    form.time_zone.choices = time_zone_choices()
     if request.method == "GET":
         form.display_name.data = current_user.display_name
         form.city.data = current_user.city
         form.region.data = current_user.region
         form.country.data = current_user.country or ""
         form.identity.data = current_user.identity
+        form.time_zone.data = current_user.time_zone or ""
         form.bio.data = current_user.bio_source
     elif form.validate_on_submit():
         try:
             services.update_profile(
                 current_user, display_name=form.display_name.data or "", city=form.city.data or "",
                 region=form.region.data or "", identity=form.identity.data or "", bio=form.bio.data or "",
-                country=form.country.data or "",
+                country=form.country.data or "", time_zone=form.time_zone.data or "",
             )
         except services.AccountError as exc:
             getattr(form, exc.field or "bio").errors.append(exc.message)
@@ -149,6 +151,14 @@ def settings_profile():
             return redirect(url_for("auth.profile", username=current_user.username))
     code = 400 if request.method == "POST" else 200
     return render_template("auth/settings_profile.html", form=form, noindex=True), code
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    from board.templating import available_zones, viewer_zone
+
+    guess = "" if current_user.time_zone else f" — now {viewer_zone().replace('_', ' ')}"
+    return [("", f"Automatic: from your browser, UTC until it tells us{guess}")] + [
+        (z, z.replace("_", " ")) for z in sorted(available_zones())]
 
 
 # ---------------------------------------------------------------- email verification
