@@ -201,5 +201,14 @@ def content_rerender() -> None:
                     setattr(obj, dst, html)
                     n += 1
         counts[model.__tablename__] = n
+    from board.models import SitePage
+
+    n = 0
+    for page in db.session.scalars(select(SitePage)):  # whole pages: their headings start at h2
+        html = render_markdown(page.body_source, page=True)
+        if html != page.body_html:
+            page.body_html = html
+            n += 1
+    counts[SitePage.__tablename__] = n
     db.session.commit()
     click.echo("Re-rendered: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -54,7 +54,7 @@ def get_page(slug: str) -> SitePage:
     if page is None:
         source = default_source(slug)
         page = SitePage(slug=slug, title=DEFAULTS[slug].title, body_source=source,
-                        body_html=render_markdown(source), updated_at=None)
+                        body_html=render_markdown(source, page=True), updated_at=None)
     return page
 
 
@@ -81,7 +81,7 @@ def update_page(admin: User, slug: str, title: str, body: str) -> SitePage:
         db.session.add(SitePageRevision(page_id=page.id, title=page.title, body_source=page.body_source,
                                         edited_at=page.updated_at or now, editor_id=page.updated_by_id))
     before = page.body_source
-    page.title, page.body_source, page.body_html = title, body, render_markdown(body)
+    page.title, page.body_source, page.body_html = title, body, render_markdown(body, page=True)
     page.updated_at, page.updated_by_id = now, admin.id
     db.session.flush()
     audit(admin, "page_edit", reason=f"{slug}: {title}", before=before, after=body, data={"slug": slug})
@@ -108,7 +108,7 @@ def seed_pages() -> int:
             continue
         source = default_source(slug)
         db.session.add(SitePage(slug=slug, title=default.title, body_source=source,
-                                body_html=render_markdown(source), updated_at=utcnow()))
+                                body_html=render_markdown(source, page=True), updated_at=utcnow()))
         added += 1
     db.session.flush()
     return added

@@ -122,6 +122,14 @@ PAGE_TYPES = [
     PageType("moderation-words", ("moderation.words",), go("/moderation/words"), viewer="admin"),
     PageType("report-form", ("moderation.report_post",), go(lambda w: f"/posts/{w.quote.id}/report"), viewer="alice"),
     PageType("moderate-member", ("moderation.moderate_user",), go("/users/newbie/moderate"), viewer="mod"),
+    PageType("manage-thread", ("moderation.manage_thread",), go(lambda w: f"/moderation/threads/{w.thread.id}"),
+             viewer="mod"),
+    PageType("community-page", ("pages.page",), go("/guidelines")),
+    PageType("community-page-edit", ("pages.edit",), go("/privacy/edit"), viewer="admin"),
+    PageType("welcome", ("welcome.welcome",), go("/welcome"), viewer="alice"),
+    PageType("cannot-post-unconfirmed", ("forum.new_thread",), go("/topics/newly-diagnosed/new"), viewer="unverified",
+             prepare=lambda w: setattr(w, "unverified", w.make.user("unconfirmed", verified=False, trust_level=0)),
+             expect_status=403),
 ]
 
 
