@@ -32,6 +32,14 @@ class RejectForm(FlaskForm):
     ])
 
 
+class RemoveForm(FlaskForm):
+    """Removing needs a reason the author reads: a canned one, your own words, or both (the service checks)."""
+    reason = SelectField("Why it is removed (the author reads this)", coerce=str, validators=[Optional()])
+    note = TextAreaField("In your own words, to the author", validators=[
+        Optional(), Length(max=NOTE_MAX, message="Please keep the note to 1,000 characters or fewer."),
+    ])
+
+
 class EditApproveForm(FlaskForm):
     title = StringField("Thread title", validators=[Optional(), Length(max=POST_TITLE_MAX)])
     body = TextAreaField("Text as it will be published", validators=[

@@ -15,7 +15,7 @@ from board.ids import parse_id
 from board.models import ModerationItem, Post, Topic
 from board.moderation import bp, claims, decisions
 from board.moderation.audit import ACTION_LABELS
-from board.moderation.forms import BulkForm, EditApproveForm, NoteForm, RejectForm, ReportForm
+from board.moderation.forms import BulkForm, EditApproveForm, NoteForm, RejectForm, RemoveForm, ReportForm
 from board.moderation.intake import report_content
 from board.moderation.kinds import content_of, queue_kinds
 from board.moderation.queue import (
@@ -101,7 +101,7 @@ def bulk():
 def _render_item(item: ModerationItem, code: int = 200, **forms):
     reject_form = unique_ids(forms.get("reject_form") or RejectForm(formdata=None), "reject")
     reject_form.reason.choices = reason_choices()
-    remove_form = unique_ids(forms.get("remove_form") or RejectForm(formdata=None), "remove")
+    remove_form = unique_ids(forms.get("remove_form") or RemoveForm(formdata=None), "remove")
     remove_form.reason.choices = reason_choices()
     edit_form = forms.get("edit_form")
     content = content_of(item)
@@ -231,7 +231,7 @@ def dismiss(item_id: int):
 @moderator_required
 def remove(item_id: int):
     item = _item_or_404(item_id)
-    form = RejectForm()
+    form = RemoveForm()
     form.reason.choices = reason_choices()
     if not form.validate_on_submit():
         db.session.rollback()
