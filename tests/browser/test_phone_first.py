@@ -128,3 +128,48 @@ def test_no_page_scrolls_sideways_at_320px(size, browser, live_server, world):
         for p in pages.values():
             p.context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_first_day_on_a_phone(browser, live_server, world, app):
+    """Register (guidelines ticked) → confirm → the welcome → home, on 390 × 844, with screenshots."""
+    from sqlalchemy import select
+
+    from board.auth.tokens import make_verify_token
+    from board.extensions import db
+    from board.models import User
+    from tests.conftest import PASSWORD
+
+    page = _page(browser, live_server, world, None, PHONE)
+    shots = ARTIFACTS / "first-day"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        page.goto(live_server + "/auth/register")
+        page.get_by_label("Username").fill("maria_new")
+        page.get_by_label("Email address").fill("maria@example.org")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("I have read the community guidelines").check()
+        page.screenshot(path=str(shots / "1-register.png"), full_page=True)
+        page.get_by_role("button", name="Create my account").click()
+        page.wait_for_load_state()
+        page.screenshot(path=str(shots / "2-check-email.png"), full_page=True)
+        with app.app_context():
+            token = make_verify_token(db.session.scalar(select(User).where(User.username == "maria_new")))
+        page.goto(live_server + f"/auth/verify/{token}")
+        page.get_by_role("button", name="Yes, confirm this address").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/welcome")
+        page.screenshot(path=str(shots / "3-welcome.png"), full_page=True)
+        page.get_by_label("Display name").fill("Maria")
+        page.get_by_label("I am…").select_option("living")
+        page.get_by_label("Newly diagnosed").check()
+        page.get_by_role("button", name="Save and go to Circle").click()
+        page.wait_for_load_state()
+        assert page.url == live_server + "/"
+        assert "Welcome to Circle, Maria" in page.locator(".flashes").inner_text()
+        assert page.locator(".site-header").bounding_box()["height"] <= HEADER_MAX
+        page.screenshot(path=str(shots / "4-home.png"))
+        page.goto(live_server + "/topics/newly-diagnosed/new")
+        assert "A moderator reads your first posts before they appear" in page.content()
+        page.screenshot(path=str(shots / "5-new-thread.png"), full_page=True)
+    finally:
+        page.context.close()
