@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup, escape
+from urllib.parse import urlencode
 
 from board.models.base import as_utc
 
@@ -127,6 +128,15 @@ def user_link(user, root: str | None = None) -> Markup:
     return Markup(html)
 
 
+def here_path() -> str:
+    """This page's path and query, for "come back here" fields (the display settings in the menu).
+    A `next` parameter is left out: the menu never carries another page's redirect target."""
+    if not request.query_string:
+        return request.path
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "next"])
+    return f"{request.path}?{query}" if query else request.path
+
+
 def pluralize(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
@@ -144,6 +154,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["time_tag"] = time_tag
     app.jinja_env.globals["user_link"] = user_link
     app.jinja_env.globals["pluralize"] = pluralize
+    app.jinja_env.globals["here_path"] = here_path
     app.jinja_env.globals["crisis_resources"] = _crisis_resources
     app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.trim_blocks = True
