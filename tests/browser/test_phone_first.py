@@ -27,6 +27,7 @@ PAGES = [  # (label, viewer, path)
     ("words", "admin", lambda w: "/moderation/words"),
     ("reasons", "admin", lambda w: "/moderation/reasons"),
     ("page-edit", "admin", lambda w: "/help/edit"),
+    ("members-only-topics", "admin", lambda w: "/moderation/topics"),
 ]
 
 SIDEWAYS = """() => {
