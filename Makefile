@@ -21,18 +21,20 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Development: mail is printed in this terminal and kept at /dev/mail; links in it use this PORT.
 run: install
 	$(PY) -m flask --app board db upgrade
-	$(PY) -m flask --app board seed --demo
-	$(PY) -m flask --app board run --host 127.0.0.1 --port $(PORT)
+	BOARD_BASE_URL=$${BOARD_BASE_URL:-http://127.0.0.1:$(PORT)} $(PY) -m flask --app board seed --demo
+	BOARD_BASE_URL=$${BOARD_BASE_URL:-http://127.0.0.1:$(PORT)} $(PY) -m flask --app board run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Production serving: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY workers, access log,
-# PORT). Set SECRET_KEY, DATABASE_URL and REDIS_URL first; see "Serving Circle in production" in README.md.
+# Production serving: `flask setup` (migrations, then the idempotent base seed: topics, watched
+# phrases, canned reasons, pages; says how to create the first admin), then gunicorn with
+# gunicorn.conf.py (WEB_CONCURRENCY workers, access log, PORT). Set SECRET_KEY, DATABASE_URL and REDIS_URL first; see "Serving Circle in production" in README.md.
 serve: install
-	BOARD_ENV=$${BOARD_ENV:-production} $(PY) -m flask --app board db upgrade
+	BOARD_ENV=$${BOARD_ENV:-production} $(PY) -m flask --app board setup
 	BOARD_ENV=$${BOARD_ENV:-production} PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py 'board:create_app()'
 
 # Benchmarks (not part of `make test`); see bench/README.md. BENCH_ARGS="--duration 3" for a quick run.

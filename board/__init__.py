@@ -147,14 +147,20 @@ def register_blueprints(app: Flask) -> None:
     from board.health import bp as health_bp
     from board.moderation import bp as moderation_bp
     from board.notifications import bp as notifications_bp
+    from board.page_views import bp as pages_bp
+    from board.welcome import bp as welcome_bp
     from board.privacy import bp as privacy_bp
     from board.profile import bp as profile_bp
     from board.search_views import bp as search_bp
     from board.stories import bp as stories_bp
 
     for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp, search_bp, display_bp, following_bp,
-               profile_bp, privacy_bp):
+               profile_bp, privacy_bp, pages_bp, welcome_bp):
         app.register_blueprint(bp)
+    if app.config.get("ENV_NAME") == "development":
+        from board.dev_mail import bp as dev_mail_bp  # /dev/mail: never registered outside development
+
+        app.register_blueprint(dev_mail_bp)
 
 
 def register_request_limits(app: Flask) -> None:

@@ -16,6 +16,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(setup_command)
     app.cli.add_command(users_group)
     app.cli.add_command(content_group)
     # Each area adds its own commands here: `<package>/cli.py` with register(app, users_group).
@@ -55,27 +56,71 @@ def seed_topics() -> int:
     return created
 
 
+FIRST_ADMIN_HINT = ("No admin yet. Create the first one with: flask --app board users create NAME "
+                    "--email EMAIL --password PASSWORD --role admin")
+
+
+def seed_base() -> list[str]:
+    """What every Circle needs, never demo content: topics, watched phrases, canned reasons, the
+    community pages and the moderators' guide. Idempotent (never overwrites an admin's edits)."""
+    from board.moderation.lists import seed_moderation
+    from board.site_pages import seed_pages
+
+    lines = [f"Topics: {seed_topics()} created."]
+    lines.append("Watched phrases: {} added. Canned reasons: {} added.".format(*seed_moderation()))
+    lines.append(f"Site pages (community pages, moderators' guide): {seed_pages()} added.")
+    db.session.commit()
+    return lines
+
+
+def admin_hint() -> str | None:
+    """One clear line when no admin exists yet, saying how to create the first one."""
+    from board.models import User
+
+    if db.session.scalar(select(User.id).where(User.role == "admin").limit(1)) is None:
+        return FIRST_ADMIN_HINT
+    return None
+
+
 @click.command("seed")
 @with_appcontext
 @click.option("--demo", is_flag=True, help="Also create demo members, threads and stories (first time only).")
-def seed_command(demo: bool) -> None:
-    """Create the topics (and, with --demo, demo content). Safe to run again."""
-    created = seed_topics()
-    db.session.commit()
-    click.echo(f"Topics: {created} created.")
-    from board.moderation.lists import seed_moderation  # watched phrases and canned reasons
-
-    click.echo("Watched phrases: {} added. Canned reasons: {} added.".format(*seed_moderation()))
-    from board.site_pages import seed_pages  # the moderators' crisis guide
-
-    click.echo(f"Site pages: {seed_pages()} added.")
-    db.session.commit()
+@click.option("--reset-passwords", is_flag=True,
+              help="With --demo: give the demo moderator and members fresh passwords and print them.")
+def seed_command(demo: bool, reset_passwords: bool) -> None:
+    """Create the topics, watched phrases, canned reasons and pages (and, with --demo, demo content). Safe to run again."""
+    for line in seed_base():
+        click.echo(line)
     if demo:
-        from board.demo import seed_demo
+        from board.demo import reset_demo_passwords, seed_demo
 
         for line in seed_demo():
             click.echo(line)
         db.session.commit()
+        if reset_passwords:
+            for line in reset_demo_passwords():
+                click.echo(line)
+            db.session.commit()
+    elif reset_passwords:
+        raise click.UsageError("--reset-passwords goes with --demo (it only changes the demo accounts).")
+    hint = admin_hint()
+    if hint and not demo:
+        click.echo(hint)
+
+
+@click.command("setup")
+@with_appcontext
+def setup_command() -> None:
+    """First run and every deployment: apply the migrations, then the base seed (never demo content).
+    `make serve` runs this before gunicorn; safe to run again."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    for line in seed_base():
+        click.echo(line)
+    hint = admin_hint()
+    if hint:
+        click.echo(hint)
 
 
 # ---------------------------------------------------------------- users
@@ -165,5 +210,14 @@ def content_rerender() -> None:
                     setattr(obj, dst, html)
                     n += 1
         counts[model.__tablename__] = n
+    from board.models import SitePage
+
+    n = 0
+    for page in db.session.scalars(select(SitePage)):  # whole pages: their headings start at h2
+        html = render_markdown(page.body_source, page=True)
+        if html != page.body_html:
+            page.body_html = html
+            n += 1
+    counts[SitePage.__tablename__] = n
     db.session.commit()
     click.echo("Re-rendered: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -9,10 +9,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from board.extensions import db
-from board.models import Post, Thread, Topic, User, utcnow
+from board.models import MailMessage, Post, Thread, Topic, User, utcnow
+
+DEMO_DOMAIN = "demo.circle.invalid"
 
 MEMBERS = [
     # username, display name, identity, city, region, bio
@@ -96,7 +98,7 @@ def _make_user(username: str, display: str, identity: str = "", city: str = "", 
     from board.markup import render_markdown
 
     user = User(
-        username=username, email=f"{username}@demo.circle.invalid",
+        username=username, email=f"{username}@{DEMO_DOMAIN}",
         password_hash=hash_password(password or secrets.token_urlsafe(16)),
         role=role, trust_level=1, display_name=display, identity=identity, city=city, region=region,
         bio_source=bio, bio_html=render_markdown(bio), email_verified_at=utcnow(),
@@ -150,9 +152,14 @@ def seed_demo() -> list[str]:
     # Moderators must use a second factor: the demo one has an authenticator app already.
     totp_secret, recovery_codes = _enrol_demo_second_factor(moderator)
 
+    # The invented members follow and mention each other: the mail that writing queued for them
+    # would go nowhere (.invalid), so none is kept.
+    db.session.flush()
+    db.session.execute(delete(MailMessage).where(MailMessage.to_address.like(f"%@{DEMO_DOMAIN}"),
+                                                 MailMessage.sent_at.is_(None)))
     lines += [
         f"Demo content: {len(MEMBERS)} members, {len(THREADS)} threads.",
-        "Demo moderator login (shown only now — note it down):",
+        "Demo moderator login (lost it? `flask --app board seed --demo --reset-passwords` prints fresh ones):",
         f"  username: {MODERATOR[0]}",
         f"  password: {mod_password}",
         f"  authenticator-app key: {totp_secret} (add it to an app by hand, or get the current code with",
@@ -173,6 +180,24 @@ def _enrol_demo_second_factor(moderator: User) -> tuple[str, list[str]]:
     db.session.add(TotpSecret(user_id=moderator.id, secret=secret, confirmed_at=utcnow()))
     db.session.flush()
     return secret, new_recovery_codes(moderator)
+def reset_demo_passwords() -> list[str]:
+    """Fresh passwords for the demo moderator and members (only those accounts), printed once more."""
+    from board.auth.passwords import hash_password
+
+    names = [MODERATOR[0], *(m[0] for m in MEMBERS)]
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+    if MODERATOR[0] not in users:
+        return ["No demo accounts here; run `flask --app board seed --demo` first."]
+    mod_password, members_password = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    for name, user in users.items():
+        user.password_hash = hash_password(mod_password if name == MODERATOR[0] else members_password)
+        user.rotate_session_token()  # old sessions of the demo accounts end
+    db.session.flush()
+    return [
+        "Fresh demo logins:",
+        f"  moderator: {MODERATOR[0]}  password: {mod_password}",
+        f"  members ({', '.join(n for n in names[1:] if n in users)}) share the password: {members_password}",
+    ]
 
 
 def _backdate(thread: Thread, when) -> None:

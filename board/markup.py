@@ -65,12 +65,17 @@ def _build_markdown() -> MarkdownIt:
     md.enable(["linkify", "strikethrough"])
     md.validateLink = _validate_link
 
+    def _heading(tag: str, env) -> str:
+        if env.get("page_headings"):  # a whole page under its own <h1>: "#" and "##" are h2, the rest as written
+            return f"h{max(2, int(tag[1]))}" if tag[:1] == "h" and tag[1:].isdigit() else "h6"
+        return _HEADING_SHIFT.get(tag, "h6")
+
     def heading_open(self, tokens, idx, options, env):
-        tokens[idx].tag = _HEADING_SHIFT.get(tokens[idx].tag, "h6")
+        tokens[idx].tag = _heading(tokens[idx].tag, env)
         return self.renderToken(tokens, idx, options, env)
 
     def heading_close(self, tokens, idx, options, env):
-        tokens[idx].tag = _HEADING_SHIFT.get(tokens[idx].tag, "h6")
+        tokens[idx].tag = _heading(tokens[idx].tag, env)
         return self.renderToken(tokens, idx, options, env)
 
     def image(self, tokens, idx, options, env):
@@ -113,15 +118,27 @@ _cleaner = bleach.Cleaner(
     strip_comments=True,
     filters=[_LinkRelFilter],
 )
+# Pages admins write (community pages, the moderators' guide) stand under their own <h1>: h2 too.
+_page_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS | {"h2"},
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[_LinkRelFilter],
+)
 
 
-def render_markdown(source: str) -> str:
-    """Render member-written Markdown to safe HTML (CommonMark, raw HTML off)."""
+def render_markdown(source: str, *, page: bool = False) -> str:
+    """Render member-written Markdown to safe HTML (CommonMark, raw HTML off).
+
+    Headings are moved down (# → h3) to sit under a post's place in a page; `page=True` (a
+    whole page of its own, e.g. the community pages) keeps them as written, never above h2."""
     source = clean_text(source)
     if not source.strip():
         return ""
-    html = clean_text(_md.render(source))  # entities such as &#12; decode to control characters
-    return _cleaner.clean(html).strip()
+    html = clean_text(_md.render(source, {"page_headings": page}))  # entities such as &#12; decode to control characters
+    return (_page_cleaner if page else _cleaner).clean(html).strip()
 
 
 def excerpt(source: str, length: int = 200) -> str:

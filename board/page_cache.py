@@ -125,7 +125,9 @@ def _cacheable_request(app: Flask) -> bool:
 
 def _key():
     size = request.cookies.get("text_size")
-    return (request.full_path, size if size in ("large", "larger") else "normal")
+    theme = request.cookies.get("theme")
+    return (request.full_path, size if size in ("large", "larger") else "normal",
+            theme if theme in ("light", "dark") else "auto", request.cookies.get("tz", "")[:64])
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Pages admins write in the app: the moderators' crisis guide (and, later, the community pages).
+"""Pages admins write in the app: the moderators' crisis guide and the community pages
+(about, guidelines, privacy, help; their views are board/page_views.py).
 
 Markdown in, sanitized HTML stored (through `board.markup`, the one sanitizer). Every save keeps
 the version it replaces (`SitePageRevision`) and writes an audit row. A page that has never been
@@ -33,7 +34,12 @@ class Default:
 
 DEFAULTS: dict[str, Default] = {
     "moderator-guide": Default("The moderators' crisis guide", "staff"),
+    "about": Default("About Circle", "everyone"),
+    "guidelines": Default("Community guidelines", "everyone"),
+    "privacy": Default("Privacy: your data and your health details", "everyone"),
+    "help": Default("Help", "everyone"),
 }
+COMMUNITY_PAGES = tuple(slug for slug, d in DEFAULTS.items() if d.audience == "everyone")
 
 
 def default_source(slug: str) -> str:
@@ -48,7 +54,7 @@ def get_page(slug: str) -> SitePage:
     if page is None:
         source = default_source(slug)
         page = SitePage(slug=slug, title=DEFAULTS[slug].title, body_source=source,
-                        body_html=render_markdown(source), updated_at=None)
+                        body_html=render_markdown(source, page=True), updated_at=None)
     return page
 
 
@@ -75,7 +81,7 @@ def update_page(admin: User, slug: str, title: str, body: str) -> SitePage:
         db.session.add(SitePageRevision(page_id=page.id, title=page.title, body_source=page.body_source,
                                         edited_at=page.updated_at or now, editor_id=page.updated_by_id))
     before = page.body_source
-    page.title, page.body_source, page.body_html = title, body, render_markdown(body)
+    page.title, page.body_source, page.body_html = title, body, render_markdown(body, page=True)
     page.updated_at, page.updated_by_id = now, admin.id
     db.session.flush()
     audit(admin, "page_edit", reason=f"{slug}: {title}", before=before, after=body, data={"slug": slug})
@@ -102,7 +108,7 @@ def seed_pages() -> int:
             continue
         source = default_source(slug)
         db.session.add(SitePage(slug=slug, title=default.title, body_source=source,
-                                body_html=render_markdown(source), updated_at=utcnow()))
+                                body_html=render_markdown(source, page=True), updated_at=utcnow()))
         added += 1
     db.session.flush()
     return added

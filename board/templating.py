@@ -2,31 +2,73 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import unquote
 from datetime import UTC, datetime
 
-from flask import Flask, g, request
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup, escape
+from urllib.parse import urlencode
 
 from board.models.base import as_utc
 
 
+@functools.lru_cache(maxsize=1024)
+def zone_named(name: str) -> ZoneInfo | None:
+    """The time zone called `name` (IANA, e.g. "Europe/London"), or None if there is no such zone."""
+    if not name or len(name) > 64 or name not in available_zones():
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def available_zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def viewer_zone() -> str:
+    """The zone times are shown in for this request: the member's own (profile), else the one her
+    browser told us (the `tz` cookie site.js sets on a first visit), else UTC."""
+    if not has_request_context():
+        return "UTC"
+    zone = g.get("circle_time_zone")
+    if zone is None:
+        zone = "UTC"
+        chosen = getattr(current_user, "time_zone", "") if current_user.is_authenticated else ""
+        for candidate in (chosen, unquote(request.cookies.get("tz", ""))[:64]):
+            if candidate and zone_named(candidate) is not None:
+                zone = candidate
+                break
+        g.circle_time_zone = zone
+    return zone
+
+
 @functools.lru_cache(maxsize=8192)
-def _formatted(value: datetime) -> tuple[datetime, str, str, str]:
-    """(aware value, ISO form, exact time, short date) of one timestamp, formatted once per process.
+def _formatted(value: datetime, zone: str = "UTC") -> tuple[datetime, str, str, str]:
+    """(aware value, ISO form, exact time, short date) of one timestamp in `zone`, formatted once per process.
 
     A thread page shows dozens of timestamps and strftime is slow; the same posts are shown
     over and over, so their fixed parts are kept (only "3 hours ago" depends on the clock).
+    The ISO form is UTC to the second (no microseconds: a valid `datetime` attribute);
+    the exact time is in the viewer's zone and names it.
     """
     aware = as_utc(value)
-    return aware, value.isoformat(), value.strftime("%-d %B %Y at %H:%M UTC"), aware.strftime("%-d %b %Y")
+    local = aware.astimezone(zone_named(zone) or UTC)
+    label = "UTC" if zone == "UTC" else f"{local.strftime('%Z')}, {zone.replace('_', ' ')}"
+    iso = aware.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return aware, iso, local.strftime(f"%-d %B %Y at %H:%M ({label})"), local.strftime("%-d %b %Y")
 
 
 def timeago(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
     now = now or datetime.now(UTC)
-    value, _, _, short_date = _formatted(value)
+    value, _, _, short_date = _formatted(value, viewer_zone())
     seconds = int((now - value).total_seconds())
     if seconds < 60:
         return "just now"
@@ -45,7 +87,7 @@ def timeago(value: datetime | None, now: datetime | None = None) -> str:
 def exact_time(value: datetime | None) -> str:
     if value is None:
         return ""
-    return _formatted(value)[2]
+    return _formatted(value, viewer_zone())[2]
 
 
 def time_tag(value: datetime | None) -> Markup:
@@ -61,7 +103,7 @@ def time_tag(value: datetime | None) -> Markup:
         return Markup("")
     # Only our own date formatting goes in here (no member text), so no escaping is needed;
     # an f-string keeps this cheap on pages that show many dates.
-    _, iso, exact, _ = _formatted(value)
+    _, iso, exact, _ = _formatted(value, viewer_zone())
     return Markup(
         f'<time datetime="{iso}" title="{exact}">{timeago(value)}'
         f'<span class="exact-time visually-hidden"> ({exact})</span></time>'
@@ -86,6 +128,15 @@ def user_link(user, root: str | None = None) -> Markup:
     return Markup(html)
 
 
+def here_path() -> str:
+    """This page's path and query, for "come back here" fields (the display settings in the menu).
+    A `next` parameter is left out: the menu never carries another page's redirect target."""
+    if not request.query_string:
+        return request.path
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "next"])
+    return f"{request.path}?{query}" if query else request.path
+
+
 def pluralize(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
@@ -103,6 +154,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["time_tag"] = time_tag
     app.jinja_env.globals["user_link"] = user_link
     app.jinja_env.globals["pluralize"] = pluralize
+    app.jinja_env.globals["here_path"] = here_path
     app.jinja_env.globals["crisis_resources"] = _crisis_resources
     app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.trim_blocks = True
@@ -113,21 +165,26 @@ def register(app: Flask) -> None:
         unread = 0
         if g.get("database_down"):
             return {"site_name": app.config.get("BOARD_SITE_NAME", "Circle"), "unread_notifications": 0,
-                    "text_size": "normal"}
+                    "text_size": "normal", "theme": "auto"}
         if current_user.is_authenticated:
             if "unread_notifications" not in g:
                 from board.notifications.services import unread_count
 
                 g.unread_notifications = unread_count(current_user)
             unread = g.unread_notifications
-        text_size = "normal"
+        text_size, theme = "normal", "auto"
         if current_user.is_authenticated:
             text_size = current_user.text_size or "normal"
-        elif request.cookies.get("text_size") in ("normal", "large", "larger"):
-            text_size = request.cookies["text_size"]
+            theme = current_user.theme if current_user.theme in ("auto", "light", "dark") else "auto"
+        else:
+            if request.cookies.get("text_size") in ("normal", "large", "larger"):
+                text_size = request.cookies["text_size"]
+            if request.cookies.get("theme") in ("auto", "light", "dark"):
+                theme = request.cookies["theme"]
         return {
             "site_name": app.config.get("BOARD_SITE_NAME", "Circle"),
             "root": request.script_root,  # for plain-string URLs in long lists (cheaper than url_for)
             "unread_notifications": unread,
             "text_size": text_size,
+            "theme": theme,
         }

@@ -15,6 +15,8 @@ class RegisterForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired("Please choose a username."), Length(max=60)])
     email = StringField("Email address", validators=[DataRequired("Please enter your email address."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Please choose a password."), Length(max=1000)])
+    accept_guidelines = BooleanField("I have read the community guidelines and agree to follow them", validators=[
+        DataRequired("Please read the community guidelines and tick the box to agree to them.")])
 
 
 class LoginForm(FlaskForm):
@@ -30,6 +32,8 @@ class ProfileForm(FlaskForm):
     country = SelectField("Country", choices=choices([("", "I'd rather not say")] + list(countries())),
                           validate_choice=True, default="")
     identity = SelectField("I am…", choices=choices(IDENTITIES.items()), validate_choice=True)
+    # Choices are filled by the view (every IANA zone); the service refuses an unknown one.
+    time_zone = SelectField("Time zone", choices=[], validate_choice=False, default="")
     bio = TextAreaField("About you", validators=[Length(max=1000, message="Please keep your bio to 1,000 characters or fewer.")])
 
 

@@ -116,10 +116,16 @@ def login_refusal(user: User) -> str | None:
 
 
 def update_profile(user: User, *, display_name: str, city: str, region: str, identity: str, bio: str,
-                   country: str | None = None) -> User:
+                   country: str | None = None, time_zone: str | None = None) -> User:
     identity = identity or ""
     if identity not in IDENTITIES:
         raise AccountError("Please choose one of the options.", "identity")
+    if time_zone is not None:
+        from board.templating import zone_named
+
+        if time_zone and zone_named(time_zone) is None:
+            raise AccountError("Please choose a time zone from the list.", "time_zone")
+        user.time_zone = time_zone
     if country is not None:
         if country and not is_country(country):
             raise AccountError("Please choose a country from the list.", "country")
@@ -154,10 +160,12 @@ def _can_receive_account_mail(user: User | None) -> bool:
     return bool(user is not None and user.email and user.deleted_at is None and user.memorial_at is None)
 
 
-def sign_up(username: str, email: str, password: str) -> User | None:
+def sign_up(username: str, email: str, password: str, *, accepted_guidelines: bool = False) -> User | None:
     """Web registration. A new account gets a verification link; an address that already
     has an account gets a "someone tried to sign up" mail instead, and the caller answers
-    both the same way. Returns the new member, or None for a used address."""
+    both the same way. Returns the new member, or None for a used address.
+
+    `accepted_guidelines`: she ticked the box; the time is kept on the account."""
     try:
         user = register_user(username, email, password)
     except EmailInUse:
@@ -171,6 +179,8 @@ def sign_up(username: str, email: str, password: str) -> User | None:
                 reset_url=absolute_url("auth.reset_request"),
             ), "signup_attempt")
         return None
+    if accepted_guidelines:
+        user.guidelines_accepted_at = utcnow()
     send_verification(user)
     return user
 

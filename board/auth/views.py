@@ -15,7 +15,7 @@ from board.auth.forms import (
 from board.auth.tokens import LinkProblem
 from board.extensions import db
 from board.security import login_limits, register_limit, reset_mail_limit, verify_mail_limit
-from board.models import Post, Thread, Topic, User
+from board.models import Post, Thread, Topic, User, utcnow
 from board.visibility import public_posts, visible_threads, visible_topics
 
 
@@ -46,7 +46,8 @@ def register():
         try:
             # A new address gets a verification link; a used one gets a warning mail to its
             # owner. Both answer the same way, so nobody learns who is a member.
-            services.sign_up(form.username.data, form.email.data, form.password.data)
+            services.sign_up(form.username.data, form.email.data, form.password.data,
+                             accepted_guidelines=bool(form.accept_guidelines.data))
         except services.AccountError as exc:
             db.session.rollback()
             getattr(form, exc.field or "username").errors.append(exc.message)
@@ -79,11 +80,14 @@ def login():
                 form.form_errors.append(refusal)
             else:
                 # A fresh session; with a second factor, only once it is given (board/auth/sessions.py).
+                first_login = user.last_login_at is None
+                user.last_login_at = utcnow()
                 second_step = sessions.begin_login(user, remember=bool(form.remember.data), next_url=next_url)
                 db.session.commit()
                 if second_step:
                     return redirect(second_step)
-                flash("You're logged in. Welcome back.", "success")
+                flash("You're logged in. Welcome to Circle." if first_login else "You're logged in. Welcome back.",
+                      "success")
                 if not user.is_verified:
                     flash(UNVERIFIED_REMINDER, "info")
                 return redirect(next_url or url_for("forum.index"))
@@ -129,19 +133,21 @@ def profile(username: str):
 @login_required
 def settings_profile():
     form = ProfileForm(obj=None)
+    form.time_zone.choices = time_zone_choices()
     if request.method == "GET":
         form.display_name.data = current_user.display_name
         form.city.data = current_user.city
         form.region.data = current_user.region
         form.country.data = current_user.country or ""
         form.identity.data = current_user.identity
+        form.time_zone.data = current_user.time_zone or ""
         form.bio.data = current_user.bio_source
     elif form.validate_on_submit():
         try:
             services.update_profile(
                 current_user, display_name=form.display_name.data or "", city=form.city.data or "",
                 region=form.region.data or "", identity=form.identity.data or "", bio=form.bio.data or "",
-                country=form.country.data or "",
+                country=form.country.data or "", time_zone=form.time_zone.data or "",
             )
         except services.AccountError as exc:
             getattr(form, exc.field or "bio").errors.append(exc.message)
@@ -151,6 +157,14 @@ def settings_profile():
             return redirect(url_for("auth.profile", username=current_user.username))
     code = 400 if request.method == "POST" else 200
     return render_template("auth/settings_profile.html", form=form, noindex=True), code
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    from board.templating import available_zones, viewer_zone
+
+    guess = "" if current_user.time_zone else f" — now {viewer_zone().replace('_', ' ')}"
+    return [("", f"Automatic: from your browser, UTC until it tells us{guess}")] + [
+        (z, z.replace("_", " ")) for z in sorted(available_zones())]
 
 
 # ---------------------------------------------------------------- email verification
@@ -172,6 +186,7 @@ def verify(token: str):
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("auth/verify.html", form=form, token=token, address=address,
                                change=address != user.email, noindex=True)
+    first_confirmation = address == user.email and user.email_verified_at is None
     try:
         user = services.confirm_email(token)
     except LinkProblem as exc:
@@ -179,16 +194,21 @@ def verify(token: str):
         return _link_problem(exc, "verify")
     db.session.commit()
     message = "Thank you — your email address is confirmed. You can now post, reply and share stories."
-    if current_user.is_authenticated and current_user.id == user.id:
-        flash(message, "success")
-        return redirect(url_for("auth.settings_account"))
+    logged_in_now = False
     if not current_user.is_authenticated and services.login_refusal(user) is None:
+        user.last_login_at = user.last_login_at or utcnow()
         second_step = sessions.begin_login(user)  # a fresh session, as on any login
         db.session.commit()
         if second_step:
             flash(message, "success")
             return redirect(second_step)
+        logged_in_now = True
     flash(message, "success")
+    is_her = logged_in_now or (current_user.is_authenticated and current_user.id == user.id)
+    if is_her and first_confirmation and user.welcomed_at is None:
+        return redirect(url_for("welcome.welcome"))  # a newcomer: the short welcome, then the home page
+    if is_her and not logged_in_now:
+        return redirect(url_for("auth.settings_account"))  # confirmed while logged in (e.g. a changed address)
     return redirect(url_for("forum.index"))
 
 

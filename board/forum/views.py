@@ -18,6 +18,7 @@ from board.following.services import thread_page_state
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
 from board.models import Post, PostRevision, Thread, Topic
+from board.moderation import intake
 from board.moderation.care import notice_if_crisis
 from board.permissions import (
     PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for, posting_block_reason,
@@ -124,6 +125,10 @@ def new_thread(slug: str):
     if denied:
         return denied
     form = ThreadForm()
+    if request.method == "GET":
+        blocked = _cannot_post_page()
+        if blocked is not None:
+            return blocked
     if form.validate_on_submit():
         try:
             thread = services.create_thread(current_user, topic, form.title.data, form.body.data)
@@ -145,6 +150,21 @@ def new_thread(slug: str):
     if code == 400:
         notice_if_crisis(form.title.data, form.body.data)
     return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT), code
+
+
+@bp.app_template_global("first_posts_reviewed")
+def _first_posts_reviewed(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and intake.first_posts_reviewed(user)
+
+
+def _cannot_post_page():
+    """Before she writes: a member who can't post (unconfirmed address, paused, suspended) sees why,
+    and, when it is her unconfirmed address, a button that sends a new link — not a form she can't send."""
+    reason = posting_block_reason(current_user, on_form=False)
+    if reason is None:
+        return None
+    return render_template("forum/cannot_post.html", reason=reason,
+                           unverified=not current_user.is_verified, noindex=True), 403
 
 
 def after_commit(post_id: int | None) -> None:
@@ -192,6 +212,9 @@ def reply(thread_id: int):
         abort(404)
     form = ReplyForm()
     if request.method == "GET":
+        blocked = _cannot_post_page()
+        if blocked is not None:
+            return blocked
         quote_id = _int_arg("quote")
         if quote_id:
             quoted = db.session.get(Post, quote_id)

@@ -59,6 +59,14 @@ class User(UserMixin, Base):
     bio_source: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")
     text_size: Mapped[str] = mapped_column(String(10), default="normal")
+    theme: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")  # auto / light / dark
+    # IANA name ("Europe/London"); "" = not chosen yet (guessed from the browser, UTC meanwhile)
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    # The first day: guidelines accepted at sign-up, the welcome steps done or skipped, logins
+    guidelines_accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    welcomed_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # Counters (updated by services in the same transaction)
     post_count: Mapped[int] = mapped_column(default=0)

@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
 from board.markup import clean_text
-from board.models import HIDDEN, PENDING, CannedReason, ModerationAction, ModerationItem, User, utcnow
+from board.models import HIDDEN, PENDING, CannedReason, ModerationAction, ModerationItem, Report, User, utcnow
 from board.models.base import as_utc
 from board.models.moderation import ITEM_DISMISSED, ITEM_OPEN
 from board.moderation.audit import audit
 from board.moderation.claims import CLAIM_MINUTES, check_may_act, decide, ensure_open
 from board.moderation.kinds import Content, Undone, content_of
 from board.moderation.queue import load_items
+from board.notifications.services import notify
 from board.permissions import PermissionDenied, is_admin
 
 UNDO_MINUTES = 10
@@ -30,6 +31,34 @@ DECISIONS = ("approve", "reject", "edit_approve", "keep", "dismiss", "remove")
 
 def _content(item: ModerationItem) -> Content:
     return content_of(item) or Content(None)
+
+
+OUTCOMES = {  # resolution -> what reporters are told the moderator did
+    "kept": "kept it", "handled": "kept it", "dismissed": "kept it", "approved": "kept it",
+    "removed": "removed it", "rejected": "returned it to its author to change", "edited": "edited it",
+}
+
+
+def tell_reporters(item: ModerationItem, moderator: User, content: Content) -> int:
+    """Every member who reported this item hears the outcome (never who decided, never the reason)."""
+    outcome = OUTCOMES.get(item.resolution)
+    if outcome is None:
+        return 0
+    label = content.kind.label if content.kind is not None else "content"
+    url = ""
+    if content.target is not None and item.resolution not in ("removed", "rejected"):
+        try:
+            url = content.kind.place(content.target).url or ""
+        except Exception:  # noqa: BLE001 - a missing place never stops the notice
+            url = ""
+    told = 0
+    for report in db.session.scalars(select(Report).where(Report.item_id == item.id)):
+        if report.reporter is None:
+            continue
+        if notify(report.reporter, "report_outcome", f"A moderator reviewed the {label} you reported and {outcome}. "
+                  "Thank you for helping to keep Circle safe.", url=url, actor=moderator) is not None:
+            told += 1
+    return told
 
 
 def _restore_if_hidden(content: Content, moderator: User) -> None:
@@ -58,6 +87,7 @@ def approve(item: ModerationItem, moderator: User, note: str = "") -> Moderation
         _restore_if_hidden(content, moderator)
         audit(moderator, "handled" if handled else "keep", item=item, **kind.audit_refs(target), reason=note,
               data={"before_status": before, "after_status": kind.status(target)})
+    tell_reporters(item, moderator, content)
     db.session.flush()
     return item
 
@@ -89,6 +119,7 @@ def reject(item: ModerationItem, moderator: User, reason: CannedReason | str | N
     kind.return_to_author(target, moderator, message)
     audit(moderator, "reject", item=item, **kind.audit_refs(target), reason=message,
           data={"before_status": before, "after_status": kind.status(target)})
+    tell_reporters(item, moderator, content)
     db.session.flush()
     return item
 
@@ -110,6 +141,7 @@ def edit_and_approve(item: ModerationItem, moderator: User, body: str, title: st
     edit = kind.edit_and_publish(target, moderator, title, body, note, item.is_pending)
     audit(moderator, "edit_approve", item=item, **kind.audit_refs(target), reason=note, before=edit.before,
           after=edit.after, data={"before_status": before_status, "after_status": kind.status(target), **edit.data})
+    tell_reporters(item, moderator, content)
     db.session.flush()
     return item
 
@@ -131,13 +163,18 @@ def dismiss(item: ModerationItem, moderator: User, note: str = "") -> Moderation
             _restore_if_hidden(content, moderator)
         audit(moderator, "dismiss", item=item, **kind.audit_refs(target), reason=note,
               data={"before_status": before, "after_status": kind.status(target)})
+        if not content.gone:
+            tell_reporters(item, moderator, content)
     db.session.flush()
     return item
 
 
-def remove(item: ModerationItem, moderator: User, note: str = "") -> ModerationItem:
+def remove(item: ModerationItem, moderator: User, reason: CannedReason | str | None, note: str = "") -> ModerationItem:
+    """Take the content down for everyone. Needs a reason (canned, written, or both): its author reads it."""
     ensure_open(item, moderator)
-    note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
+    note = rejection_text(reason, note)  # also strips NUL/control characters
+    if not note:
+        raise RuleViolation("Please choose a reason or write a note for the author: they are told why.", "reason")
     content = _content(item)
     if content.gone:
         raise RuleViolation("The author already deleted this. You can dismiss it.", None)
@@ -147,6 +184,7 @@ def remove(item: ModerationItem, moderator: User, note: str = "") -> ModerationI
     kind.remove(target, moderator, note)
     audit(moderator, "remove", item=item, **kind.audit_refs(target), reason=note,
           data={"before_status": before, "after_status": kind.status(target)})
+    tell_reporters(item, moderator, content)
     db.session.flush()
     return item
 

@@ -32,6 +32,14 @@ class RejectForm(FlaskForm):
     ])
 
 
+class RemoveForm(FlaskForm):
+    """Removing needs a reason the author reads: a canned one, your own words, or both (the service checks)."""
+    reason = SelectField("Why it is removed (the author reads this)", coerce=str, validators=[Optional()])
+    note = TextAreaField("In your own words, to the author", validators=[
+        Optional(), Length(max=NOTE_MAX, message="Please keep the note to 1,000 characters or fewer."),
+    ])
+
+
 class EditApproveForm(FlaskForm):
     title = StringField("Thread title", validators=[Optional(), Length(max=POST_TITLE_MAX)])
     body = TextAreaField("Text as it will be published", validators=[
@@ -41,8 +49,8 @@ class EditApproveForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    action = SelectField("With the selected items", choices=choices([("approve", "Approve"), ("reject", "Return to author")]),
-                         validators=[InputRequired()])
+    action = SelectField("With the selected items", choices=choices([("approve", "Approve"), ("reject", "Return to author")]))
+    # No `required` on selects whose every option is a real choice (HTML forbids it); the choice is still checked.
     reason = SelectField("Reason (when returning)", coerce=str, validators=[Optional()])
     note = StringField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
@@ -54,11 +62,11 @@ class WordForm(FlaskForm):
         ("block", "Block: refused with a message"), ("review", "Review: held for a moderator"),
         ("flag", "Flag: published and queued"),
         ("crisis", "Crisis: published, the author sees where to get help, urgent for moderators"),
-    ]), validators=[InputRequired()])
+    ]))
 
 
 class WordActionForm(FlaskForm):
-    action = SelectField("Action", choices=choices((a, a.capitalize()) for a in WORD_ACTIONS), validators=[InputRequired()])
+    action = SelectField("Action", choices=choices((a, a.capitalize()) for a in WORD_ACTIONS))
 
 
 class ReasonForm(FlaskForm):
@@ -69,7 +77,7 @@ class ReasonForm(FlaskForm):
 
 
 class ThreadMoveForm(FlaskForm):
-    topic = SelectField("Move to topic", coerce=int, validators=[InputRequired()])
+    topic = SelectField("Move to topic", coerce=int)  # every option is a topic: no `required` (HTML forbids it)
     reason = StringField("Reason (optional, for the log)", validators=[Optional(), Length(max=300)])
 
 

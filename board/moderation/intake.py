@@ -140,6 +140,11 @@ def _alert_moderators(item: ModerationItem) -> None:
 
 # ================================================================ trust levels
 
+def first_posts_reviewed(user: User | None) -> bool:
+    """Will a moderator read this member's next post before it appears? (Forms say so before she writes.)"""
+    return bool(user is not None and getattr(user, "role", "member") == "member" and (user.trust_level or 0) < 1)
+
+
 def maybe_promote(user: User | None, now: datetime | None = None) -> bool:
     """Level 0 → 1 after BOARD_TRUST_POSTS approved posts and BOARD_TRUST_DAYS since joining."""
     if user is None or user.id is None or user.role != "member" or (user.trust_level or 0) >= 1:

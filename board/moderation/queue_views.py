@@ -15,7 +15,7 @@ from board.ids import parse_id
 from board.models import ModerationItem, Post, Topic
 from board.moderation import bp, claims, decisions
 from board.moderation.audit import ACTION_LABELS
-from board.moderation.forms import BulkForm, EditApproveForm, NoteForm, RejectForm, ReportForm
+from board.moderation.forms import BulkForm, EditApproveForm, NoteForm, RejectForm, RemoveForm, ReportForm
 from board.moderation.intake import report_content
 from board.moderation.kinds import content_of, queue_kinds
 from board.moderation.queue import (
@@ -101,6 +101,8 @@ def bulk():
 def _render_item(item: ModerationItem, code: int = 200, **forms):
     reject_form = unique_ids(forms.get("reject_form") or RejectForm(formdata=None), "reject")
     reject_form.reason.choices = reason_choices()
+    remove_form = unique_ids(forms.get("remove_form") or RemoveForm(formdata=None), "remove")
+    remove_form.reason.choices = reason_choices()
     edit_form = forms.get("edit_form")
     content = content_of(item)
     target = content.target if content is not None else None
@@ -117,6 +119,7 @@ def _render_item(item: ModerationItem, code: int = 200, **forms):
         recent_posts=author_recent_posts(item.subject_user_id),
         previous=author_previous_items(item.subject_user_id, item.id),
         actions=item_actions(item.id), note_form=NoteForm(formdata=None), reject_form=reject_form,
+        remove_form=remove_form,
         edit_form=edit_form, kind_labels=queue_kinds(), action_labels=ACTION_LABELS,
         can_undo=decisions.can_undo(item, current_user), is_old=is_old(item),
         own=item.subject_user_id == current_user.id, noindex=True,
@@ -227,10 +230,22 @@ def dismiss(item_id: int):
 @bp.post("/moderation/items/<int:item_id>/remove")
 @moderator_required
 def remove(item_id: int):
-    form = NoteForm()
-    form.validate()
-    return _act(item_id, lambda i: decisions.remove(i, current_user, form.note.data or ""),
-                "Removed. You can undo this for 10 minutes.")
+    item = _item_or_404(item_id)
+    form = RemoveForm()
+    form.reason.choices = reason_choices()
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return _render_item(item, 400, remove_form=form)
+    reason = reason_from(form.reason.data)
+    if reason is None and not (form.note.data or "").strip():
+        try:  # the item's own state speaks first (already handled, your own content)
+            claims.ensure_open(item, current_user)
+        except (Conflict, PermissionDenied):
+            return _act(item_id, lambda i: decisions.remove(i, current_user, None), "")
+        form.reason.errors = ["Please choose a reason or write a note: the author is told why it was removed."]
+        return _render_item(item, 400, remove_form=form)
+    return _act(item_id, lambda i: decisions.remove(i, current_user, reason, form.note.data or ""),
+                "Removed, and the author told why. You can undo this for 10 minutes.")
 
 
 @bp.post("/moderation/items/<int:item_id>/undo")

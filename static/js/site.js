@@ -233,6 +233,25 @@
     });
   }
 
+  /* The browser's time zone, remembered in a `tz` cookie on the first visit, so the server can
+     show times in it (until a member chooses one in her profile). Without JavaScript: UTC. */
+  function rememberTimeZone() {
+    let zone = '';
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+    } catch (e) {
+      return;
+    }
+    if (!zone || zone.length > 64 || document.cookie.split('; ').indexOf('tz=' + encodeURIComponent(zone)) !== -1) {
+      return;
+    }
+    let cookie = 'tz=' + encodeURIComponent(zone) + '; path=/; max-age=31536000; SameSite=Lax';
+    if (window.location.protocol === 'https:') {
+      cookie += '; Secure';
+    }
+    document.cookie = cookie;
+  }
+
   /* ---------------------------------------------------------------- */
   /* Start                                                             */
   /* ---------------------------------------------------------------- */
@@ -241,6 +260,7 @@
     setUpTextSizeControl();
     setUpSignaturePreview();
     setUpTimeTitles();
+    rememberTimeZone();
     focusErrorSummary();
   }
 

@@ -65,9 +65,14 @@ EXPECTED: dict[str, str] = {
     "GET stories.mine":                      MEMBERS,
     "GET stories.new":                       MEMBERS,
     "GET forum.thread":                      PUBLIC,
-    "GET forum.reply":                       MEMBERS,
+    "GET forum.reply":                       "L 403 200 200 200 200 403 L 200 200",  # why not, instead of a form
     "GET forum.topic":                       PUBLIC,
-    "GET forum.new_thread":                  MEMBERS,
+    "GET forum.new_thread":                  "L 403 200 200 200 200 403 L 200 200",
+    "GET pages.page":                        PUBLIC,
+    "GET pages.edit":                        ADMIN,
+    "GET moderation.guide":                  STAFF,
+    "GET moderation.edit_guide":             ADMIN,
+    "GET welcome.welcome":                   MEMBERS,
     "GET auth.profile":                      PUBLIC,
     "GET moderation.moderate_user":          STAFF,
     "GET profile.for_you":                   PUBLIC,
@@ -98,7 +103,10 @@ EXPECTED: dict[str, str] = {
     "POST moderation.edit":                  STAFF_FORM,
     "POST moderation.reject":               STAFF_FORM,   # a reason is required
     "POST moderation.release":               STAFF_POST,
-    "POST moderation.remove":                STAFF_POST,
+    "POST moderation.remove":                STAFF_POST,   # the reason check (tests/moderation/test_moderation_polish.py) comes after the item state
+    "POST pages.edit":                       ADMIN_FORM,
+    "POST moderation.edit_guide":            ADMIN_FORM,
+    "POST welcome.welcome":                  "L 302 302 302 302 302 302 L 302 302",  # every part optional
     "POST moderation.undo":                  STAFF_POST,
     "POST moderation.next_item":             STAFF_POST,
     "POST moderation.reasons":               ADMIN_FORM,

@@ -46,7 +46,7 @@ def F(who, url, **valid):
 
 FORMS = {
     "register": F("anon", "/auth/register", username="newperson", email="new@example.org",
-                                                 password="a long enough passphrase"),
+                                                 password="a long enough passphrase", accept_guidelines="y"),
     "login": F("anon", "/auth/login", username="fuzzer", password=PASSWORD, remember="y", next="/"),
     "reset": F("anon", "/auth/reset", email="fuzzer@example.org"),
     "reset-token": F("anon", "/auth/reset/{token}", password="another long passphrase",

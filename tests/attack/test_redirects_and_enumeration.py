@@ -142,10 +142,10 @@ def test_login_answers_the_same_for_unknown_and_wrong_password(app, make):
 def test_registration_answers_the_same_for_a_used_address(app, make):
     make.user("alice", email="alice@example.org")
     used = app.test_client().post("/auth/register", data={"username": "newname1", "email": "alice@example.org",
-                                                          "password": "a fresh long passphrase 1"},
+                                                          "password": "a fresh long passphrase 1", "accept_guidelines": "y"},
                                   follow_redirects=True)
     new = app.test_client().post("/auth/register", data={"username": "newname2", "email": "fresh@example.org",
-                                                         "password": "a fresh long passphrase 1"},
+                                                         "password": "a fresh long passphrase 1", "accept_guidelines": "y"},
                                  follow_redirects=True)
     assert used.status_code == new.status_code == 200
     assert [r.status_code for r in used.history] == [r.status_code for r in new.history]

@@ -138,6 +138,14 @@ PAGE_TYPES = [
     PageType("two-factor-step", ("auth.two_factor",), second_step),
     PageType("moderation-health", ("moderation.health_dashboard",), go("/moderation/health"), viewer="admin",
              prepare=lambda w: (w.pending_thread(), w.report())),
+    PageType("manage-thread", ("moderation.manage_thread",), go(lambda w: f"/moderation/threads/{w.thread.id}"),
+             viewer="mod"),
+    PageType("community-page", ("pages.page",), go("/guidelines")),
+    PageType("community-page-edit", ("pages.edit",), go("/privacy/edit"), viewer="admin"),
+    PageType("welcome", ("welcome.welcome",), go("/welcome"), viewer="alice"),
+    PageType("cannot-post-unconfirmed", ("forum.new_thread",), go("/topics/newly-diagnosed/new"), viewer="unverified",
+             prepare=lambda w: setattr(w, "unverified", w.make.user("unconfirmed", verified=False, trust_level=0)),
+             expect_status=403),
 ]
 
 

@@ -18,6 +18,7 @@ def test_visitor_reads_registers_and_starts_a_thread(page, live_server, make):
     page.get_by_label("Username").fill("newcomer")
     page.get_by_label("Email address").fill("newcomer@example.org")
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("I have read the community guidelines").check()
     page.get_by_role("button", name="Create my account").click()
     assert "You're logged in" in page.content() or "check your inbox" in page.content().lower()
 

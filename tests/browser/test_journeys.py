@@ -221,6 +221,7 @@ def test_newcomer_asks_and_a_moderator_approves(mode, browser, live_server, worl
     me.fill("Username", "newcomer")
     me.fill("Email address", "newcomer@example.org")
     me.fill("Password", PASSWORD)
+    me.tick("I have read the community guidelines")
     me.shot("register")
     me.press("Create my account")
     me.shot("registered")

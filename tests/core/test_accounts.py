@@ -9,7 +9,8 @@ from tests.conftest import PASSWORD, session_login
 
 
 def register(client, username="maryg", email="mary@example.org", password=PASSWORD):
-    return client.post("/auth/register", data={"username": username, "email": email, "password": password})
+    return client.post("/auth/register", data={"username": username, "email": email, "password": password,
+                                                "accept_guidelines": "y"})
 
 
 @pytest.mark.parametrize("username, message", [

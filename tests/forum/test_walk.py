@@ -14,7 +14,8 @@ def _thread_id(location: str) -> int:
 
 
 def test_register_login_post_reply_quote_edit_delete_logout(app, client):
-    r = client.post("/auth/register", data={"username": "maryg", "email": "mary@example.org", "password": PASSWORD})
+    r = client.post("/auth/register", data={"username": "maryg", "email": "mary@example.org", "password": PASSWORD,
+                                            "accept_guidelines": "y"})
     assert r.status_code == 302
     client.post("/auth/logout")
     with app.app_context():  # verification and review of a new member's first posts are tested elsewhere
@@ -22,7 +23,8 @@ def test_register_login_post_reply_quote_edit_delete_logout(app, client):
         user.trust_level = 1
         user.email_verified_at = utcnow()
         db.session.commit()
-    r = client.post("/auth/login", data={"username": "mary@example.org", "password": PASSWORD})
+    r = client.post("/auth/login", data={"username": "mary@example.org", "password": PASSWORD,
+                                            "accept_guidelines": "y"})
     assert r.status_code == 302
 
     r = client.post("/topics/bone-metastases/new", data={

@@ -24,7 +24,8 @@ def _token_any(page_html: str) -> str:
 def test_register_verify_and_change_password_with_real_tokens(app, client, smtp, deliver):
     page = client.get("/auth/register").get_data(as_text=True)
     r = client.post("/auth/register", data={"csrf_token": _token_any(page), "username": "maryg",
-                                            "email": "mary@example.org", "password": PASSWORD})
+                                            "email": "mary@example.org", "password": PASSWORD,
+                                            "accept_guidelines": "y"})
     assert r.status_code == 302
     deliver()
     link = [path_of(l) for l in smtp.links(smtp.to("mary@example.org")[0]) if "/auth/verify/" in l][0]

@@ -169,7 +169,7 @@ def test_notify_by_email_skips_unverified_memorial_and_deleted_members(app, make
 def test_inline_mode_sends_right_after_the_request_commits(mail_app, smtp, client):
     from tests.conftest import PASSWORD
 
-    r = client.post("/auth/register", data={"username": "maryg", "email": "mary@example.org", "password": PASSWORD})
+    r = client.post("/auth/register", data={"username": "maryg", "email": "mary@example.org", "password": PASSWORD, "accept_guidelines": "y"})
     assert r.status_code == 302
     assert len(smtp.to("mary@example.org")) == 1  # no send-pending needed
     assert _rows(mail_app)[0].sent_at is not None
@@ -181,6 +181,6 @@ def test_inline_mode_sends_nothing_when_the_request_rolls_back(mail_app, smtp, c
     from tests.conftest import PASSWORD
 
     # username taken: the form is sent back, the transaction rolled back, no mail
-    r = client.post("/auth/register", data={"username": "maryg", "email": "new@example.org", "password": PASSWORD})
+    r = client.post("/auth/register", data={"username": "maryg", "email": "new@example.org", "password": PASSWORD, "accept_guidelines": "y"})
     assert r.status_code == 400
     assert smtp.messages == [] and _rows(mail_app) == []

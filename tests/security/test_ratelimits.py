@@ -65,7 +65,7 @@ def test_getting_the_login_page_is_not_limited(client):
 def test_registration_is_limited_to_three_an_hour_per_ip_and_mistakes_dont_count(app, client):
     assert client.post("/auth/register", data={"username": "x", "email": "bad", "password": "short"}).status_code == 400
     codes = [client.post("/auth/register", data={
-        "username": f"newbie{n}", "email": f"newbie{n}@example.org", "password": PASSWORD}).status_code
+        "username": f"newbie{n}", "email": f"newbie{n}@example.org", "password": PASSWORD, "accept_guidelines": "y"}).status_code
         for n in range(4)]
     assert codes == [302, 302, 302, 429]
 

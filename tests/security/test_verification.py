@@ -13,7 +13,8 @@ from tests.security.conftest import path_of, same_page
 
 
 def register(client, username="maryg", email="mary@example.org", password=PASSWORD):
-    return client.post("/auth/register", data={"username": username, "email": email, "password": password})
+    return client.post("/auth/register", data={"username": username, "email": email, "password": password,
+                                                "accept_guidelines": "y"})
 
 
 def _user(app, username):
