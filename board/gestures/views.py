@@ -26,8 +26,9 @@ def _wants_json() -> bool:
 
 
 def _back(default: str, anchor: str = "") -> str:
+    """Where the member was (`next`, a local path), at `anchor` if given (else next's own)."""
     target = safe_next(request.form.get("next")) or default
-    return target.split("#", 1)[0] + anchor
+    return target.split("#", 1)[0] + anchor if anchor else target
 
 
 def _post_or_404(post_id: int) -> Post:
