@@ -122,6 +122,14 @@ PAGE_TYPES = [
     PageType("moderation-words", ("moderation.words",), go("/moderation/words"), viewer="admin"),
     PageType("report-form", ("moderation.report_post",), go(lambda w: f"/posts/{w.quote.id}/report"), viewer="alice"),
     PageType("moderate-member", ("moderation.moderate_user",), go("/users/newbie/moderate"), viewer="mod"),
+    PageType("bookmarks", ("gestures.bookmarks",), go("/bookmarks"), viewer="alice",
+             prepare=lambda w: w.client(w.alice).post(f"/posts/{w.quote.id}/bookmark", data={"note": "for later"})),
+    PageType("drafts", ("gestures.drafts",), go("/drafts"), viewer="alice",
+             prepare=lambda w: w.client(w.alice).post("/drafts/save", data={"place": f"reply:{w.thread.id}",
+                                                                             "body": "Half a reply"})),
+    PageType("who-reacted", ("gestures.post_reactions",), go(lambda w: f"/posts/{w.quote.id}/reactions"),
+             viewer="alice", prepare=lambda w: w.client(w.alice).post(f"/posts/{w.quote.id}/react",
+                                                                      data={"reaction": "love"})),
 ]
 
 
