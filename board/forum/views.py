@@ -253,8 +253,9 @@ def reply(thread_id: int):
                 if candidate is not None and candidate.thread_id == thread.id and candidate.status == "published":
                     reply_to = candidate
         return _render_reply(thread, form, reply_to)
-    reply_to = _reply_target(thread, parse_id(request.form.get("reply_to") or "") if request.form.get("reply_to")
-                             else None)
+    # The answered post may have gone since the box was opened: the reply still goes in, unlinked.
+    reply_to = db.session.get(Post, parse_id(request.form.get("reply_to") or "") or 0) \
+        if request.form.get("reply_to") else None
     if form.validate_on_submit():
         try:
             post = services.create_reply(current_user, thread, form.body.data, reply_to=reply_to)

@@ -12,13 +12,20 @@ from flask_login import current_user, login_required
 from board.auth.views import safe_next
 from board.domain import RuleViolation
 from board.errors import render_error
-from board.extensions import db
+from board.extensions import db, limiter
 from board.gestures import bp, services
 from board.gestures.reactions import REACTIONS
 from board.ids import parse_id
 from board.models import Post, Story, Thread
 from board.permissions import PermissionDenied
+from board.security import member_key
 from board.visibility import can_see_thread, post_text_visible
+
+
+# Gestures are quick and many (autosave every few seconds at most), but not a flood:
+# 120 a minute per member for reactions, bookmarks and drafts together.
+GESTURES_PER_MEMBER = "120/minute"
+gesture_limit = limiter.shared_limit(GESTURES_PER_MEMBER, scope="gesture", key_func=member_key, methods=["POST"])
 
 
 def _wants_json() -> bool:
@@ -79,6 +86,7 @@ def _react(target: services.Target, obj, back: str, anchor: str):
 
 
 @bp.post("/posts/<int:post_id>/react")
+@gesture_limit
 @login_required
 def react_post(post_id: int):
     post = _post_or_404(post_id)
@@ -86,6 +94,7 @@ def react_post(post_id: int):
 
 
 @bp.post("/stories/<int:story_id>/react")
+@gesture_limit
 @login_required
 def react_story(story_id: int):
     story = _story_or_404(story_id)
@@ -144,6 +153,7 @@ def _bookmark(kind: str, obj, back: str, anchor: str = ""):
 
 
 @bp.post("/posts/<int:post_id>/bookmark")
+@gesture_limit
 @login_required
 def bookmark_post(post_id: int):
     post = db.get_or_404(Post, post_id)
@@ -151,6 +161,7 @@ def bookmark_post(post_id: int):
 
 
 @bp.post("/threads/<int:thread_id>/bookmark")
+@gesture_limit
 @login_required
 def bookmark_thread(thread_id: int):
     thread = db.get_or_404(Thread, thread_id)
@@ -158,6 +169,7 @@ def bookmark_thread(thread_id: int):
 
 
 @bp.post("/stories/<int:story_id>/bookmark")
+@gesture_limit
 @login_required
 def bookmark_story(story_id: int):
     story = db.get_or_404(Story, story_id)
@@ -173,6 +185,7 @@ def bookmarks():
 # ================================================================ drafts
 
 @bp.post("/drafts/save")
+@gesture_limit
 @login_required
 def save_draft():
     """Autosave (JSON, from gestures.js) and the "Save draft" button of pages without JavaScript."""

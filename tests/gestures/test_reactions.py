@@ -263,3 +263,29 @@ def test_thread_page_query_budget_with_reactions(app, client, make, count_querie
         page = client.get(f"/threads/{thread.id}").text
     assert len(q) <= 2, q  # visitors: the counts come with the posts
     assert "1 person sent love" in page
+
+
+@pytest.mark.ratelimit
+def test_gestures_have_a_generous_rate_limit(app, client, make, login_as, thread):
+    from board.gestures.views import GESTURES_PER_MEMBER
+
+    assert GESTURES_PER_MEMBER == "120/minute"
+    login_as(make.user("june"))
+    codes = [client.post(f"/posts/{thread.first_post_id}/react", data={"reaction": "love"}, headers=JSON).status_code
+             for _ in range(121)]
+    assert codes[:120] == [200] * 120 and codes[120] == 429
+
+
+def test_a_reply_whose_answered_post_has_gone_still_goes_in(app, client, make, login_as, thread):
+    from board.forum import services as forum_services
+    from board.models import User
+
+    login_as(make.user("june"))
+    reply_to = thread.first_post_id + 1
+    with app.app_context():
+        forum_services.delete_post(db.session.get(User, thread.last_poster_id), db.session.get(Post, reply_to))
+        db.session.commit()
+    r = client.post(f"/threads/{thread.id}/reply", data={"body": "Words kept", "reply_to": reply_to})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Post.reply_to_id).where(Post.body_source == "Words kept")) is None
