@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Integer, bindparam, select, tuple_
 from sqlalchemy.orm import aliased, joinedload
 
 from board.extensions import db
-from board.models import REACTION_KINDS, Post, Thread, Topic, User
+from board.models import Post, Thread, Topic, User
 from board.models.user import IDENTITIES
 from board.visibility import thread_posts_audience, thread_posts_rule, visible_threads, visible_topics
 
@@ -124,7 +124,7 @@ class PostView:
         self.author = author
         self.thread = thread
         # The shared part of the gestures: counts, read with the post (board/gestures/render.py)
-        self.reaction_counts = dict(zip(REACTION_KINDS, row[16:21]))
+        self.reaction_counts = row[16:21]  # in REACTION_KINDS order
         # "in reply to NAME": the answered post's id, its author's public name and its status
         self.reply_to_id = row[21]
         self.reply_to_name = None
@@ -142,7 +142,7 @@ _AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.identity, Use
                    User.memorial_at)
 _ReplyTo = aliased(Post, name="reply_to")
 _ReplyAuthor = aliased(User, name="reply_author")
-# Reaction counts (denormalised on the post) and the answered post's author, for "in reply to NAME"
+# Reaction counts (denormalised on the post, in REACTION_KINDS order) and the answered post's author, for "in reply to NAME"
 _GESTURE_COLUMNS = (Post.react_love, Post.react_hugs, Post.react_thinking, Post.react_helped, Post.react_strength,
                     Post.reply_to_id, _ReplyAuthor.username, _ReplyAuthor.display_name, _ReplyAuthor.deleted_at,
                     _ReplyTo.status)

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from board.gestures.render import bookmark_button, reaction_counts, reaction_form
+from board.gestures.render import PostGestures, reaction_counts
 from board.gestures.services import NO_GESTURES
 from board.models.forum import DELETED, PUBLISHED, REMOVED
 from board.permissions import can_delete_post, can_edit_post, posting_block_reason
@@ -39,9 +39,11 @@ def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(
     # Silenced or unverified members see the counts but no buttons (the same rule as posting)
     can_react = member and posting_block_reason(viewer, on_form=False) is None
     page_ids = {p.id for p in posts}
+    bars = PostGestures(root=root, token=token, next_url=here) if member else None
     out: list[str] = []
     add = out.append
     links: dict[int, Markup] = {}  # an author's link, built once per page
+    names: dict[int, str] = {}  # an author's escaped public name ("Reply": data-author), once per page
     for post in posts:
         status = post.status
         gone = status in (DELETED, REMOVED)
@@ -84,19 +86,19 @@ def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(
         if status == PUBLISHED:
             counts = post.reaction_counts
             if can_react and post.author_id != viewer_id:
-                add(reaction_form(f"{root}/posts/{pid}/react", counts, gestures.reactions_on(pid), token=token,
-                                  next_url=here, who_url=f"{root}/posts/{pid}/reactions"))
-            else:
+                add(bars.reaction_form(pid, counts, gestures.reactions_on(pid)))
+            elif any(counts):
                 add(reaction_counts(counts, who_url=f"{root}/posts/{pid}/reactions" if member else None))
         if member and not gone:
             add('  <footer class="post-actions">\n')
             if can_quote and status == PUBLISHED:
+                name = names.get(post.author_id)
+                if name is None:
+                    name = names[post.author_id] = escape(post.author.public_name) if post.author else "a former member"
                 add(f'    <a class="reply-button" href="{root}/threads/{thread.id}/reply?to={pid}" data-reply-to="{pid}"'
-                    f' data-author="{escape(post.author.public_name) if post.author else "a former member"}">'
-                    f'Reply<span class="visually-hidden"> to this post</span></a>\n')
+                    f' data-author="{name}">Reply<span class="visually-hidden"> to this post</span></a>\n')
             if status == PUBLISHED:
-                add(bookmark_button(f"{root}/posts/{pid}/bookmark", pid in gestures.bookmarked, token=token,
-                                    next_url=here))
+                add(bars.bookmark(pid, pid in gestures.bookmarked))
             if can_edit_post(viewer, post):
                 add(f'    <a href="{root}/posts/{pid}/edit">Edit<span class="visually-hidden"> your post</span></a>\n')
             if can_delete_post(viewer, post):

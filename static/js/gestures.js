@@ -53,10 +53,19 @@
       if (kind === result.reaction) {
         button.setAttribute('aria-pressed', String(result.reacted));
       }
-      const countEl = button.querySelector('.reaction-count');
-      if (countEl) { countEl.textContent = count ? String(count) : ''; }
-      const phraseEl = button.querySelector('.reaction-phrase');
-      if (phraseEl) { phraseEl.textContent = result.phrases[kind] ? ', ' + result.phrases[kind] : ''; }
+      // The page leaves out the count and its spoken phrase while there is none.
+      let countEl = button.querySelector('.reaction-count');
+      let phraseEl = button.querySelector('.reaction-phrase');
+      if (!countEl) {
+        countEl = document.createElement('span');
+        countEl.className = 'reaction-count';
+        countEl.setAttribute('aria-hidden', 'true');
+        phraseEl = document.createElement('span');
+        phraseEl.className = 'visually-hidden reaction-phrase';
+        button.append(countEl, phraseEl);
+      }
+      countEl.textContent = count ? String(count) : '';
+      phraseEl.textContent = result.phrases[kind] ? ', ' + result.phrases[kind] : '';
     });
   }
 
