@@ -147,7 +147,7 @@ EXPECTED: dict[str, str] = {
     "POST gestures.bookmark_thread":         "L 303 303 303 303 303 303 L 303 303",
     "POST gestures.bookmark_story":          "L 303 303 303 303 303 303 L 303 303",
     "POST gestures.save_draft":              "L 404 404 404 404 404 404 L 404 404",  # no place named
-    "POST gestures.delete_draft":            "404 404 404 404 404 404 404 404 404 404",  # no such draft
+    "POST gestures.delete_draft":            "L 404 404 404 303 404 404 L 404 404",  # only your own
 }
 
 
