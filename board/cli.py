@@ -21,7 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(content_group)
     # Each area adds its own commands here: `<package>/cli.py` with register(app, users_group).
     for module in ("board.moderation.cli", "board.stories.cli", "board.mail_cli", "board.auth.cli",
-                   "board.moderation.health_cli"):
+                   "board.moderation.health_cli", "board.gestures.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -22,7 +22,7 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 
 from flask import Flask, current_app, g, has_request_context, url_for
 from sqlalchemy import event, select, update

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, bindparam, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from board.extensions import db
 from board.models import Post, Thread, Topic, User
@@ -115,19 +115,37 @@ class PostView:
     """
 
     __slots__ = ("id", "thread_id", "author_id", "body_html", "status", "is_first", "created_at", "edited_at",
-                 "moderator_note", "author", "thread")
+                 "moderator_note", "author", "thread", "reaction_counts", "reply_to_id", "reply_to_name",
+                 "reply_to_status")
 
     def __init__(self, row, author, thread):
         (self.id, self.thread_id, self.author_id, self.body_html, self.status, self.is_first, self.created_at,
          self.edited_at, self.moderator_note) = row[:9]
         self.author = author
         self.thread = thread
+        # The shared part of the gestures: counts, read with the post (board/gestures/render.py)
+        self.reaction_counts = row[16:21]  # in REACTION_KINDS order
+        # "in reply to NAME": the answered post's id, its author's public name and its status
+        self.reply_to_id = row[21]
+        self.reply_to_name = None
+        if row[21] is not None:
+            if row[22] is None or row[24] is not None:
+                self.reply_to_name = "a former member"
+            else:
+                self.reply_to_name = row[23] or row[22]
+        self.reply_to_status = row[25]
 
 
 _POST_COLUMNS = (Post.id, Post.thread_id, Post.author_id, Post.body_html, Post.status, Post.is_first,
                  Post.created_at, Post.edited_at, Post.moderator_note)
 _AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.identity, User.role, User.deleted_at,
                    User.memorial_at)
+_ReplyTo = aliased(Post, name="reply_to")
+_ReplyAuthor = aliased(User, name="reply_author")
+# Reaction counts (denormalised on the post, in REACTION_KINDS order) and the answered post's author, for "in reply to NAME"
+_GESTURE_COLUMNS = (Post.react_love, Post.react_hugs, Post.react_thinking, Post.react_helped, Post.react_strength,
+                    Post.reply_to_id, _ReplyAuthor.username, _ReplyAuthor.display_name, _ReplyAuthor.deleted_at,
+                    _ReplyTo.status)
 
 
 def _post_views(rows, thread: Thread) -> list[PostView]:
@@ -138,7 +156,7 @@ def _post_views(rows, thread: Thread) -> list[PostView]:
         if row[9] is not None:
             author = authors.get(row[9])
             if author is None:
-                author = authors[row[9]] = AuthorView(*row[9:])
+                author = authors[row[9]] = AuthorView(*row[9:16])
         views.append(PostView(row, author, thread))
     return views
 
@@ -159,8 +177,10 @@ def _thread_posts_stmt(audience: str, newest_first: bool):
     compares the two on the index).
     """
     stmt = (
-        select(*_POST_COLUMNS, *_AUTHOR_COLUMNS)
+        select(*_POST_COLUMNS, *_AUTHOR_COLUMNS, *_GESTURE_COLUMNS)
         .outerjoin(User, Post.author_id == User.id)
+        .outerjoin(_ReplyTo, _ReplyTo.id == Post.reply_to_id)
+        .outerjoin(_ReplyAuthor, _ReplyAuthor.id == _ReplyTo.author_id)
         .where(Post.thread_id == bindparam("thread_id"), thread_posts_rule(audience))
     )
     if newest_first:
@@ -209,3 +229,31 @@ def latest_threads(viewer: User | None, limit: int = 10) -> list[Thread]:
         .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(limit)
     ).unique())
+
+
+# How many posts to show before a linked post that is neither on the first nor on the last page.
+CONTEXT_BEFORE = 3
+
+
+def page_containing(viewer: User | None, thread: Thread, post_id: int, per_page: int) -> dict:
+    """The thread page's arguments that show `post_id` with the posts around it.
+
+    The first page when the post is among the first `per_page` posts the viewer sees (so
+    on a short thread the whole conversation, the opening question included, is there);
+    the last page when it is among the last ones ("jump to the newest", a new reply); else
+    a page starting a few posts before it. Two small keyset queries on (thread_id, id).
+    """
+    audience, params = thread_posts_audience(viewer)
+    rule = thread_posts_rule(audience)
+    shown = (Post.thread_id == thread.id, rule)
+    before = db.session.execute(
+        select(Post.id).where(*shown, Post.id < post_id).order_by(Post.id.desc()).limit(per_page), params
+    ).scalars().all()
+    if len(before) < per_page:
+        return {}
+    after = db.session.execute(
+        select(Post.id).where(*shown, Post.id > post_id).order_by(Post.id.asc()).limit(per_page), params
+    ).scalars().all()
+    if len(after) < per_page:
+        return {"page": "last"}
+    return {"from": before[CONTEXT_BEFORE - 1]}

@@ -13,8 +13,10 @@ from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from board.gestures.render import PostGestures, reaction_counts
+from board.gestures.services import NO_GESTURES
 from board.models.forum import DELETED, PUBLISHED, REMOVED
-from board.permissions import can_delete_post, can_edit_post
+from board.permissions import can_delete_post, can_edit_post, posting_block_reason
 from board.templating import time_tag, user_link
 from board.visibility import post_text_visible
 
@@ -24,15 +26,24 @@ _PLACEHOLDER = {
 }
 
 
-def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(), root: str = "") -> Markup:
+def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(), root: str = "",
+                 gestures=NO_GESTURES, here: str = "") -> Markup:
+    """`gestures` is the viewer's own part (their reactions, bookmarks); the counts come with
+    each post. `here` is the page's path, where reaction and bookmark forms come back to."""
     if not posts:
         return Markup("  <p>There are no posts to show here.</p>\n")
     member = bool(getattr(viewer, "is_authenticated", False))
     viewer_id = viewer.id if member else None
     can_report = member and "moderation.report_post" in current_app.view_functions
+    token = escape(generate_csrf()) if member else ""
+    # Silenced or unverified members see the counts but no buttons (the same rule as posting)
+    can_react = member and posting_block_reason(viewer, on_form=False) is None
+    page_ids = {p.id for p in posts}
+    bars = PostGestures(root=root, token=token, next_url=here) if member else None
     out: list[str] = []
     add = out.append
     links: dict[int, Markup] = {}  # an author's link, built once per page
+    names: dict[int, str] = {}  # an author's escaped public name ("Reply": data-author), once per page
     for post in posts:
         status = post.status
         gone = status in (DELETED, REMOVED)
@@ -65,18 +76,34 @@ def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(
                 f'You can edit it and send it again.</p>\n')
         elif status == "hidden":
             add('  <p class="placeholder">Hidden while moderators review it.</p>\n')
+        if post.reply_to_id is not None and not gone:
+            gone_to = post.reply_to_status in (DELETED, REMOVED, None)
+            name = "an earlier post" if gone_to else f"{escape(post.reply_to_name)}"
+            href = f"#post-{post.reply_to_id}" if post.reply_to_id in page_ids else f"{root}/posts/{post.reply_to_id}"
+            add(f'  <p class="in-reply-to"><a href="{href}">in reply to {name}</a></p>\n')
         if post_text_visible(viewer, post):
             add(f'    <div class="post-body">{post.body_html}</div>\n')
+        if status == PUBLISHED:
+            counts = post.reaction_counts
+            if can_react and post.author_id != viewer_id:
+                add(bars.reaction_form(pid, counts, gestures.reactions_on(pid)))
+            elif any(counts):
+                add(reaction_counts(counts, who_url=f"{root}/posts/{pid}/reactions" if member else None))
         if member and not gone:
             add('  <footer class="post-actions">\n')
             if can_quote and status == PUBLISHED:
-                add(f'    <a class="quote-button" href="{root}/threads/{thread.id}/reply?quote={pid}">'
-                    f'Quote<span class="visually-hidden"> this post</span></a>\n')
+                name = names.get(post.author_id)
+                if name is None:
+                    name = names[post.author_id] = escape(post.author.public_name) if post.author else "a former member"
+                add(f'    <a class="reply-button" href="{root}/threads/{thread.id}/reply?to={pid}" data-reply-to="{pid}"'
+                    f' data-author="{name}">Reply<span class="visually-hidden"> to this post</span></a>\n')
+            if status == PUBLISHED:
+                add(bars.bookmark(pid, pid in gestures.bookmarked))
             if can_edit_post(viewer, post):
                 add(f'    <a href="{root}/posts/{pid}/edit">Edit<span class="visually-hidden"> your post</span></a>\n')
             if can_delete_post(viewer, post):
                 add(f'  <form method="post" action="{root}/posts/{pid}/delete" class="inline-form">\n'
-                    f'    <input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">\n'
+                    f'    <input type="hidden" name="csrf_token" value="{token}">\n'
                     f'    <button type="submit" class="link-button" data-confirm="Delete this post? Replies to it '
                     f'will stay.">Delete</button>\n  </form>\n')
             if can_report and post.author_id != viewer_id and status == PUBLISHED:

@@ -5,6 +5,7 @@ Services take the acting user, check rules and permissions, change state,
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -166,7 +167,9 @@ def create_thread(author: User, topic: Topic, title: str, body: str) -> Thread:
     return thread
 
 
-def create_reply(author: User, thread: Thread, body: str) -> Post:
+def create_reply(author: User, thread: Thread, body: str, *, reply_to: Post | None = None) -> Post:
+    """A reply; `reply_to` is the post it answers ("in reply to NAME"), which must be a
+    published post of the same thread."""
     require_can_post(author)
     if not can_reply(author, thread):
         raise PermissionDenied("This thread is locked, so new replies are closed.")
@@ -174,9 +177,11 @@ def create_reply(author: User, thread: Thread, body: str) -> Post:
         raise PermissionDenied("This thread is not open for replies.")
     body = clean_body(body)
     verdict = _screen(author, body, "reply", {"thread": thread, "topic": thread.topic})
+    if reply_to is not None and (reply_to.thread_id != thread.id or reply_to.status != PUBLISHED):
+        reply_to = None  # the answered post has gone meanwhile: the reply still goes in
     post = Post(
         thread=thread, author=author, body_source=body, body_html=render_markdown(body),
-        status=PENDING, created_at=utcnow(),
+        status=PENDING, created_at=utcnow(), reply_to_id=reply_to.id if reply_to is not None else None,
     )
     db.session.add(post)
     db.session.flush()
@@ -197,12 +202,30 @@ def notify_reply(post: Post) -> None:
     following.post_published(post)
 
 
-def quote_markdown(post: Post) -> str:
-    """Markdown that quotes `post` at the start of a reply."""
+SHORT_QUOTE = 280
+
+
+def quote_markdown(post: Post, *, short: bool = False) -> str:
+    """Markdown that quotes `post` at the start of a reply (`short`: its opening paragraph,
+    at most about 280 characters, for "Reply" on a post)."""
     author = post.author.public_name if post.author else "a former member"
-    lines = clean_text(post.body_source).strip().splitlines() or [""]
+    text = clean_text(post.body_source).strip()
+    if short:
+        text = _short_quote(text)
+    lines = text.splitlines() or [""]
     quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
     return f"{author} wrote:\n\n{quoted}\n\n"
+
+
+def _short_quote(text: str) -> str:
+    """The opening paragraph (quoted lines skipped: they are someone else's words), cut at a word."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    own = [p for p in paragraphs if not p.lstrip().startswith(">")]
+    first = (own or paragraphs or [""])[0]
+    if len(first) <= SHORT_QUOTE:
+        return first
+    cut = first[:SHORT_QUOTE].rsplit(None, 1)[0]
+    return cut.rstrip(",;:") + " …"
 
 
 def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> Post:

@@ -15,13 +15,14 @@ from board.forum import bp
 from board.forum import queries, services
 from board.forum.render import render_posts
 from board.following.services import thread_page_state
+from board.gestures import services as gestures
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
 from board.models import Post, PostRevision, Thread, Topic
 from board.moderation import intake
 from board.moderation.care import notice_if_crisis
 from board.permissions import (
-    PermissionDenied, can_delete_post, can_edit_post, can_reply, get_post_for, posting_block_reason,
+    PermissionDenied, can_reply, get_post_for, posting_block_reason,
 )
 from board.security import post_limit, thread_limit
 from board.visibility import can_see_thread, can_see_topic, post_text_visible
@@ -125,10 +126,14 @@ def new_thread(slug: str):
     if denied:
         return denied
     form = ThreadForm()
+    place = f"thread:{topic.id}"
     if request.method == "GET":
         blocked = _cannot_post_page()
         if blocked is not None:
             return blocked
+        draft = gestures.get_draft(current_user, place)
+        if draft is not None:  # what they were writing, here or on another device
+            form.title.data, form.body.data = draft.title, draft.body
     if form.validate_on_submit():
         try:
             thread = services.create_thread(current_user, topic, form.title.data, form.body.data)
@@ -138,8 +143,10 @@ def new_thread(slug: str):
             form.form_errors.append(exc.message)
             db.session.rollback()
             notice_if_crisis(form.title.data, form.body.data)
-            return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT), 403
+            return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT,
+                                   draft_place=place), 403
         else:
+            gestures.discard_draft(current_user, place)
             db.session.commit()
             after_commit(thread.first_post_id)
             if thread.status == "pending":
@@ -149,7 +156,8 @@ def new_thread(slug: str):
     code = 400 if request.method == "POST" else 200
     if code == 400:
         notice_if_crisis(form.title.data, form.body.data)
-    return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT), code
+    return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT,
+                           draft_place=place), code
 
 
 @bp.app_template_global("first_posts_reviewed")
@@ -187,20 +195,53 @@ def thread(thread_id: int, slug: str | None = None):
         current_user, thread, after=_int_arg("after"), before=_int_arg("before"), start=_int_arg("from"),
         last=request.args.get("page") == "last", per_page=per_page,
     )
-    reply_field = _empty_reply_field() if can_reply(current_user, thread) else None
+    can_write = can_reply(current_user, thread)
     block_reason = None
-    if reply_field is None and current_user.is_authenticated and not thread.locked:
+    if not can_write and current_user.is_authenticated and not thread.locked:
         block_reason = posting_block_reason(current_user, on_form=False)
     viewer_state = thread_page_state(current_user, thread)  # follow + mutes: 1 query, 0 for visitors
+    viewer = current_user._get_current_object()
+    # The per-viewer gestures (own reactions, bookmarks, reply draft): 1 query, 0 for visitors
+    mine = gestures.thread_viewer_state(viewer, thread, page.posts)
+    reply_field, reply_to = None, None
+    if can_write:
+        if mine.reply_draft is None:
+            reply_field = _empty_reply_field()
+        else:  # a draft waits: the box shows it (on any device)
+            reply_field = _reply_field(mine.reply_draft[0])
+            reply_to = mine.reply_draft[1]
     posts_html = render_posts(
-        page.posts, viewer=current_user._get_current_object(), thread=thread, can_quote=reply_field is not None,
-        muted_ids=viewer_state.muted_ids, root=request.script_root,
+        page.posts, viewer=viewer, thread=thread, can_quote=can_write,
+        muted_ids=viewer_state.muted_ids, root=request.script_root, gestures=mine,
+        here=request.script_root + request.full_path.rstrip("?"),
     )
     return render_template(
         "forum/thread.html", thread=thread, topic=thread.topic, page=page, reply_field=reply_field, per_page=per_page,
         posts_html=posts_html, noindex=thread.topic.members_only, block_reason=block_reason,
-        viewer_state=viewer_state,
+        viewer_state=viewer_state, gestures=mine, reply_to=reply_to,
     )
+
+
+def _reply_field(body: str) -> Markup:
+    field = get_template_attribute("_macros.html", "field")
+    form = ReplyForm(meta={"csrf": False}, data={"body": body})
+    return Markup(field(form.body, hint=BODY_HINT, rows=6))
+
+
+def _reply_target(thread: Thread, post_id: int | None) -> Post | None:
+    """The post a reply answers ("Reply" on a post): in this thread, published, readable; else 404."""
+    if not post_id:
+        return None
+    target = db.session.get(Post, post_id)
+    if target is None or target.thread_id != thread.id or target.status != "published" \
+            or not post_text_visible(current_user, target):
+        abort(404)
+    return target
+
+
+def _render_reply(thread: Thread, form: ReplyForm, reply_to: Post | None, code: int = 200):
+    return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT, reply_to=reply_to,
+                           draft_place=f"reply:{thread.id}"), code
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["GET", "POST"])
@@ -211,44 +252,65 @@ def reply(thread_id: int):
     if not can_see_thread(current_user, thread):
         abort(404)
     form = ReplyForm()
+    place = f"reply:{thread.id}"
     if request.method == "GET":
         blocked = _cannot_post_page()
         if blocked is not None:
             return blocked
+        reply_to = _reply_target(thread, _int_arg("to"))
         quote_id = _int_arg("quote")
-        if quote_id:
+        draft = gestures.get_draft(current_user, place)
+        kept = draft.body.rstrip() + "\n\n" if draft is not None and draft.body.strip() else ""
+        if reply_to is not None:  # a saved draft stays above the new quote: nothing is lost
+            form.body.data = kept + services.quote_markdown(reply_to, short=True)
+        elif quote_id:
             quoted = db.session.get(Post, quote_id)
             if quoted is None or quoted.thread_id != thread.id or not post_text_visible(current_user, quoted):
                 abort(404)
-            form.body.data = services.quote_markdown(quoted)
-        return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT)
+            form.body.data = kept + services.quote_markdown(quoted)
+        elif draft is not None:  # what they were writing, here or on another device
+            form.body.data = draft.body
+            if draft.reply_to_id:
+                candidate = db.session.get(Post, draft.reply_to_id)
+                if candidate is not None and candidate.thread_id == thread.id and candidate.status == "published":
+                    reply_to = candidate
+        return _render_reply(thread, form, reply_to)
+    # The answered post may have gone since the box was opened: the reply still goes in, unlinked.
+    reply_to = db.session.get(Post, parse_id(request.form.get("reply_to") or "") or 0) \
+        if request.form.get("reply_to") else None
     if form.validate_on_submit():
         try:
-            post = services.create_reply(current_user, thread, form.body.data)
+            post = services.create_reply(current_user, thread, form.body.data, reply_to=reply_to)
         except RuleViolation as exc:
             form.body.errors.append(exc.message)
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
             notice_if_crisis(form.body.data)
-            return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT), 403
+            return _render_reply(thread, form, reply_to, 403)
         else:
+            gestures.discard_draft(current_user, place)
             db.session.commit()
             after_commit(post.id)
             if post.status == "pending":
                 flash("Thanks for your reply. It's waiting for a moderator to look at it — usually within a few hours.", "info")
+            else:
+                flash("Your reply is posted. Here it is in the conversation.", "success")
             return redirect(url_for(".post_permalink", post_id=post.id))
         db.session.rollback()
     notice_if_crisis(form.body.data)
-    return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT), 400
+    return _render_reply(thread, form, reply_to, 400)
 
 
 @bp.get("/posts/<int:post_id>")
 def post_permalink(post_id: int):
+    """Any link to a post opens the thread page that holds it, with the posts around it, at
+    the post (`#post-N`: scrolled to, highlighted, focused by static/js/gestures.js)."""
     post = db.get_or_404(Post, post_id)
     if not can_see_thread(current_user, post.thread):
         abort(404)
-    return redirect(url_for(".thread", thread_id=post.thread_id, slug=post.thread.slug, **{"from": post.id}) + f"#post-{post.id}")
+    where = queries.page_containing(current_user, post.thread, post.id, current_app.config["BOARD_POSTS_PER_PAGE"])
+    return redirect(url_for(".thread", thread_id=post.thread_id, slug=post.thread.slug, **where) + f"#post-{post.id}")
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

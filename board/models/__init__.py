@@ -10,16 +10,17 @@ from board.models.moderation import (
 from board.models.notification import MailMessage, Notification
 from board.models.page import SitePage, SitePageRevision
 from board.models.profile import DiagnosisProfile
+from board.models.gestures import REACTION_KINDS, Bookmark, Draft, Reaction
 from board.models.security import (
     HealthSettings, NewcomerNudge, RecoveryCode, TotpSecret, UserSession, WebAuthnCredential, Welcomer,
 )
-from board.models.story import Story, StoryReaction, StoryTheme
+from board.models.story import Story, StoryTheme
 from board.models.user import Sanction, User
 
 __all__ = [
     "Base", "utcnow", "User", "Sanction", "Topic", "Thread", "Post", "PostRevision",
     "ModerationItem", "Report", "ModerationAction", "WatchedWord", "CannedReason",
-    "Notification", "MailMessage", "Story", "StoryTheme", "StoryReaction",
+    "Notification", "MailMessage", "Story", "StoryTheme", "Reaction", "Bookmark", "Draft", "REACTION_KINDS",
     "DiagnosisProfile", "SitePage", "SitePageRevision", "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
     "TotpSecret", "RecoveryCode", "WebAuthnCredential", "UserSession", "Welcomer", "NewcomerNudge",
     "HealthSettings",

@@ -103,6 +103,14 @@ class Post(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(default=None)
     # What the moderator told the author when returning a post to them
     moderator_note: Mapped[str] = mapped_column(Text, default="")
+    # "Reply" on a post: the post this one answers (a plain pointer, like threads.last_post_id)
+    reply_to_id: Mapped[int | None] = mapped_column(default=None)
+    # Reaction counts, denormalised (board/gestures/services.py moves them)
+    react_love: Mapped[int] = mapped_column(default=0)
+    react_hugs: Mapped[int] = mapped_column(default=0)
+    react_thinking: Mapped[int] = mapped_column(default=0)
+    react_helped: Mapped[int] = mapped_column(default=0)
+    react_strength: Mapped[int] = mapped_column(default=0)
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.models.base import Base, utcnow
@@ -54,7 +54,12 @@ class Story(Base):
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     featured_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Reaction counts, denormalised (board/gestures/services.py); "This helped" is helped_count
     helped_count: Mapped[int] = mapped_column(default=0)
+    react_love: Mapped[int] = mapped_column(default=0)
+    react_hugs: Mapped[int] = mapped_column(default=0)
+    react_thinking: Mapped[int] = mapped_column(default=0)
+    react_strength: Mapped[int] = mapped_column(default=0)
     moderator_note: Mapped[str] = mapped_column(Text, default="")
 
     # An edit of a published story waits here until approved; the public keeps
@@ -99,15 +104,3 @@ class StoryTheme(Base):
     theme: Mapped[str] = mapped_column(String(40), primary_key=True)
 
     story: Mapped[Story] = relationship(back_populates="themes")
-
-
-class StoryReaction(Base):
-    """"This helped me": one per member per story."""
-
-    __tablename__ = "story_reactions"
-    __table_args__ = (UniqueConstraint("story_id", "user_id", name="uq_story_reactions_story_user"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

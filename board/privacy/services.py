@@ -37,12 +37,13 @@ from board.models import (
     Report,
     Sanction,
     Story,
-    StoryReaction,
     Thread,
     Topic,
     User,
     utcnow,
 )
+from board.gestures.services import erase_member as erase_gestures
+from board.gestures.services import export_for as export_gestures
 from board.permissions import PermissionDenied, is_admin
 
 KEEP = "keep"
@@ -151,9 +152,10 @@ def export_member_data(user: User) -> dict:
          "about": {f"{content_kind}_id": target_id} if content_kind else {}}
         for r, content_kind, target_id in reports
     ]
-    data["stories_that_helped_me"] = list(db.session.scalars(
-        select(StoryReaction.story_id).where(StoryReaction.user_id == user.id).order_by(StoryReaction.id)
-    ))
+    gestures = export_gestures(user)  # reactions given, bookmarks with their notes, drafts
+    data["stories_that_helped_me"] = [r["story_id"] for r in gestures["reactions_given"]
+                                      if r["reaction"] == "helped" and "story_id" in r]
+    data.update(gestures)
     data["sanctions"] = [
         {"kind": s.kind, "reason": s.reason, "created_at": _iso(s.created_at), "ends_at": _iso(s.ends_at),
          "lifted_at": _iso(s.lifted_at)}
@@ -327,16 +329,8 @@ def _forget_activity(user: User, names: list[str]) -> None:
         for mail in db.session.scalars(select(MailMessage).where(or_(*clauses))):
             mail.subject = _scrub(mail.subject, names)
             mail.body_text = _scrub(mail.body_text, names)
-    # "This helped me" marks go, and the stories' counts with them.
-    reacted = list(db.session.scalars(select(StoryReaction.story_id).where(StoryReaction.user_id == user.id)))
-    if reacted:
-        db.session.execute(delete(StoryReaction).where(StoryReaction.user_id == user.id))
-        db.session.execute(
-            update(Story).where(Story.id.in_(reacted), Story.helped_count > 0)
-            .values(helped_count=Story.helped_count - 1).execution_options(synchronize_session=False)
-        )
-        for story in db.session.scalars(select(Story).where(Story.id.in_(reacted))):
-            db.session.expire(story, ["helped_count"])
+    # Reactions go, and the posts' and stories' counts with them; bookmarks and drafts go too.
+    erase_gestures(user)
     # Reports they made keep their reason (moderators may still need it), not their words.
     db.session.execute(update(Report).where(Report.reporter_id == user.id).values(note="")
                        .execution_options(synchronize_session=False))

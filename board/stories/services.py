@@ -1,4 +1,4 @@
-"""Story business rules: writing, submitting, withdrawing, "This helped me", and the
+"""Story business rules: writing, submitting, withdrawing, and the
 state changes the moderators' queue asks for.
 
 Services take the acting user, check rules and permissions, change state,
@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
 from board.limits import STORY_BODY_MAX, STORY_TITLE_MAX
 from board.markup import clean_line, clean_text, render_markdown
-from board.models import Story, StoryReaction, StoryTheme, User, utcnow
+from board.models import Story, StoryTheme, User, utcnow
 from board.moderation import intake as moderation
 from board.moderation.care import needs_crisis_notice
 from board.notifications.services import notify
@@ -336,56 +335,6 @@ def withdraw_story(author: User, story: Story) -> Story:
     story.featured_at = None
     db.session.flush()
     return story
-
-
-# ---------------------------------------------------------------- "This helped me"
-
-def set_helped(member: User, story: Story, helped: bool | None = None) -> bool:
-    """Mark (or unmark) that a story helped `member`. One per member; `helped=None` toggles.
-
-    Idempotent when `helped` is given: marking twice still counts once. Returns the new state.
-    """
-    if member is None or not getattr(member, "is_authenticated", False):
-        raise PermissionDenied("Please log in to say a story helped you.")
-    if story.status != PUBLISHED:
-        raise PermissionDenied("This story isn't published.")
-    if story.author_id == member.id:
-        raise RuleViolation("This is your own story, so you can't mark it as helpful.", None)
-    existing = db.session.scalar(
-        select(StoryReaction.id).where(StoryReaction.story_id == story.id, StoryReaction.user_id == member.id)
-    )
-    want = (existing is None) if helped is None else helped
-    if want and existing is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(StoryReaction(story_id=story.id, user_id=member.id))
-        except IntegrityError:
-            return True  # a second click raced the first: it already counts
-        db.session.execute(
-            update(Story).where(Story.id == story.id).values(helped_count=Story.helped_count + 1)
-            .execution_options(synchronize_session=False)
-        )
-    elif not want and existing is not None:
-        removed = db.session.execute(
-            delete(StoryReaction).where(StoryReaction.id == existing).execution_options(synchronize_session=False)
-        ).rowcount
-        if removed:
-            db.session.execute(
-                update(Story).where(Story.id == story.id, Story.helped_count > 0)
-                .values(helped_count=Story.helped_count - 1)
-                .execution_options(synchronize_session=False)
-            )
-    db.session.flush()
-    db.session.expire(story, ["helped_count"])
-    return want
-
-
-def has_helped(member: User | None, story: Story) -> bool:
-    if member is None or not getattr(member, "is_authenticated", False):
-        return False
-    return db.session.scalar(
-        select(StoryReaction.id).where(StoryReaction.story_id == story.id, StoryReaction.user_id == member.id)
-    ) is not None
 
 
 # ---------------------------------------------------------------- called by the moderators' queue

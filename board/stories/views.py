@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,9 +14,9 @@ from board.models import Story
 from board.models.moderation import REPORT_REASONS
 from board.moderation import intake as moderation
 from board.moderation.care import flash_crisis_notice, notice_if_crisis
-from board.permissions import (
-    PermissionDenied, can_edit_story, can_react_to_story, can_withdraw_story, posting_block_reason,
-)
+from board.gestures import services as gestures
+from board.gestures.render import story_gestures
+from board.permissions import PermissionDenied, can_edit_story, can_withdraw_story, posting_block_reason
 from board.stories import bp, queries, services
 from board.stories.catalog import PROMPTS, THEMES, display_title
 from board.stories.feed import build_feed
@@ -111,7 +112,19 @@ def _render_form(form: StoryForm, story: Story | None, code: int = 200):
     return render_template(
         "stories/form.html", form=form, story=story, body_hint=BODY_HINT, preview=_preview(form),
         examples=examples, blocked=posting_block_reason(current_user), noindex=True,
+        draft_place=_draft_place(story),
     ), code
+
+
+def _draft_place(story: Story | None) -> str:
+    """Where the autosaved draft of this form lives (board/gestures: one per member and place)."""
+    return f"story:{story.id}" if story is not None else "story:new"
+
+
+def _restore_draft(form: StoryForm, story: Story | None) -> None:
+    draft = gestures.get_draft(current_user, _draft_place(story))
+    if draft is not None:  # what they were writing, here or on another device
+        form.title.data, form.body.data = draft.title, draft.body
 
 
 def _apply_violation(form: StoryForm, exc: RuleViolation) -> None:
@@ -183,14 +196,21 @@ def index():
 def story(story_id: int):
     story = _visible_story_or_404(story_id)
     is_author = current_user.is_authenticated and story.author_id == current_user.id
-    helped = services.has_helped(current_user, story) if story.status == "published" else False
+    reactions = None
+    if story.status == "published":  # reactions and bookmark (board/gestures)
+        member = current_user.is_authenticated
+        can_react = member and gestures.refusal(current_user, gestures.STORY, story) is None
+        reactions = story_gestures(
+            story, viewer_can_react=can_react, mine=gestures.my_reactions(current_user, gestures.STORY, story),
+            bookmarked=gestures.bookmark_state(current_user, "story", story), member=member,
+            token=generate_csrf() if member else "",
+        )
     themes = [slug for slug in THEMES if slug in story.theme_slugs]
     more_theme = themes[0] if themes else None
     more = queries.more_stories(story, more_theme) if (more_theme and story.status == "published") else []
     return render_template(
-        "stories/story.html", story=story, is_author=is_author, helped=helped, themes=themes,
+        "stories/story.html", story=story, is_author=is_author, reactions=reactions, themes=themes,
         more_theme=more_theme, more=more,
-        can_react=can_react_to_story(current_user, story),
         can_edit=can_edit_story(current_user, story), can_withdraw=can_withdraw_story(current_user, story),
         noindex=story.status != "published",
     )
@@ -217,6 +237,7 @@ def new():
     form = StoryForm()
     if request.method == "GET":
         _fill(form, services.prefill(current_user))
+        _restore_draft(form, None)
         return _render_form(form, None)
     if form.validate_on_submit():
         try:
@@ -228,6 +249,7 @@ def new():
             form.form_errors.append(exc.message)
             return _render_form(form, None, 403)
         else:
+            gestures.discard_draft(current_user, _draft_place(None))
             db.session.commit()
             _after_submission(result, edit=False)
             return redirect(url_for(".mine"))
@@ -244,6 +266,7 @@ def edit(story_id: int):
     form = StoryForm()
     if request.method == "GET":
         _fill(form, services.form_values(story))
+        _restore_draft(form, story)
         return _render_form(form, story)
     if form.validate_on_submit():
         try:
@@ -255,6 +278,7 @@ def edit(story_id: int):
             form.form_errors.append(exc.message)
             return _render_form(form, story, 403)
         else:
+            gestures.discard_draft(current_user, _draft_place(story))
             db.session.commit()
             _after_submission(result, edit=True)
             return redirect(url_for(".mine"))
@@ -294,20 +318,25 @@ def mine():
 @bp.post("/stories/<int:story_id>/helped")
 @login_required
 def helped(story_id: int):
+    """The old "This helped me" button's address: now the "This helped" reaction (same count)."""
     story = _visible_story_or_404(story_id)
     if story.status != "published":
         abort(404)
     wanted = request.form.get("helped")
     try:
-        state = services.set_helped(current_user, story, None if wanted not in ("0", "1") else wanted == "1")
+        result = gestures.react(current_user, gestures.STORY, story, "helped",
+                                None if wanted not in ("0", "1") else wanted == "1")
+    except gestures.NotFound:
+        db.session.rollback()
+        abort(404)
     except (RuleViolation, PermissionDenied) as exc:
         db.session.rollback()
         flash(exc.message, "info")
     else:
         db.session.commit()
-        flash("Thank you — the author will be glad it helped." if state else "Removed your “This helped me”.",
+        flash("Thank you — the author will be glad it helped." if result.reacted else "Removed your “This helped”.",
               "success")
-    return redirect(url_for(".story", story_id=story.id) + "#helped")
+    return redirect(url_for(".story", story_id=story.id) + "#reactions")
 
 
 @bp.route("/stories/<int:story_id>/report", methods=["GET", "POST"])

@@ -3,13 +3,13 @@
 Plain ADD COLUMN on every engine (no batch rebuild of users on SQLite).
 
 Revision ID: 0008_first_day
-Revises: 0005_staff_security
+Revises: 0007_gestures
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_first_day"
-down_revision = "0005_staff_security"
+down_revision = "0007_gestures"
 branch_labels = None
 depends_on = None
 

@@ -37,7 +37,7 @@ class World:
     def __init__(self, app, make):
         from board.extensions import db
         from board.markup import render_markdown
-        from board.models import CannedReason, ModerationItem, Notification, Story, StoryTheme, WatchedWord
+        from board.models import CannedReason, Draft, ModerationItem, Notification, Story, StoryTheme, WatchedWord
         from board.moderation import lists
 
         self.app, self.make = app, make
@@ -67,13 +67,15 @@ class World:
             db.session.add(StoryTheme(story_id=story.id, theme="newly-diagnosed"))
             note = Notification(user_id=u["owner"].id, kind="x", text="hello", url="/")
             db.session.add(note)
+            draft = Draft(user_id=u["owner"].id, place=f"reply:{self.thread.id}", body="Owner's draft")
+            db.session.add(draft)
             db.session.commit()
             item_id = db.session.scalar(select(ModerationItem.id).where(
                 ModerationItem.content_kind == "post", ModerationItem.target_id == self.pending.id))
             self.values = {
                 "story_id": story.id, "item_id": item_id, "thread_id": self.thread.id,
                 "slug": "newly-diagnosed", "post_id": self.reply.id, "username": "owner",
-                "notification_id": note.id, "word_id": db.session.scalar(select(WatchedWord.id)),
+                "notification_id": note.id, "draft_id": draft.id, "word_id": db.session.scalar(select(WatchedWord.id)),
                 "reason_id": db.session.scalar(select(CannedReason.id)), "token": "not-a-real-token",
                 "credential_id": 999_999, "session_id": 999_999,
             }

@@ -82,6 +82,10 @@ EXPECTED: dict[str, str] = {
     "GET privacy.settings":                  MEMBERS,
     "GET privacy.topics":                    ADMIN,
     "GET privacy.memorial":                  ADMIN,
+    "GET gestures.bookmarks":                MEMBERS,
+    "GET gestures.drafts":                   MEMBERS,
+    "GET gestures.post_reactions":           MEMBERS,
+    "GET gestures.story_reactions":          MEMBERS,
     # ------------------------------------------------------------------ POST
     #                                        anon unver new member owner other silenced susp mod admin
     "POST auth.login":                       "400 302 302 302 302 302 302 400 302 302",
@@ -170,6 +174,13 @@ EXPECTED: dict[str, str] = {
     "GET moderation.edit_guide":             ADMIN,
     "POST moderation.edit_guide":            ADMIN_FORM,
     "POST moderation.health_settings":       ADMIN_FORM,
+    "POST gestures.react_post":              "L 400 400 400 400 400 400 L 400 400",  # no reaction named
+    "POST gestures.react_story":             "L 400 400 400 400 400 400 L 400 400",
+    "POST gestures.bookmark_post":           "L 303 303 303 303 303 303 L 303 303",  # a toggle
+    "POST gestures.bookmark_thread":         "L 303 303 303 303 303 303 L 303 303",
+    "POST gestures.bookmark_story":          "L 303 303 303 303 303 303 L 303 303",
+    "POST gestures.save_draft":              "L 404 404 404 404 404 404 L 404 404",  # no place named
+    "POST gestures.delete_draft":            "L 404 404 404 303 404 404 L 404 404",  # only your own
 }
 
 

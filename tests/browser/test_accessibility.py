@@ -146,6 +146,14 @@ PAGE_TYPES = [
     PageType("cannot-post-unconfirmed", ("forum.new_thread",), go("/topics/newly-diagnosed/new"), viewer="unverified",
              prepare=lambda w: setattr(w, "unverified", w.make.user("unconfirmed", verified=False, trust_level=0)),
              expect_status=403),
+    PageType("bookmarks", ("gestures.bookmarks",), go("/bookmarks"), viewer="alice",
+             prepare=lambda w: w.client(w.alice).post(f"/posts/{w.quote.id}/bookmark", data={"note": "for later"})),
+    PageType("drafts", ("gestures.drafts",), go("/drafts"), viewer="alice",
+             prepare=lambda w: w.client(w.alice).post("/drafts/save", data={"place": f"reply:{w.thread.id}",
+                                                                             "body": "Half a reply"})),
+    PageType("who-reacted", ("gestures.post_reactions",), go(lambda w: f"/posts/{w.quote.id}/reactions"),
+             viewer="alice", prepare=lambda w: w.client(w.alice).post(f"/posts/{w.quote.id}/react",
+                                                                      data={"reaction": "love"})),
 ]
 
 

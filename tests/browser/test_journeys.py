@@ -323,7 +323,7 @@ def test_newcomer_asks_and_a_moderator_approves(mode, browser, live_server, worl
 
 @pytest.mark.parametrize("mode", MODES)
 def test_member_shares_a_story_readers_find_it_and_the_author_withdraws_it(mode, browser, live_server, world, app):
-    missing = has(app, "stories.new", "stories.index", "stories.story", "stories.helped", "stories.withdraw",
+    missing = has(app, "stories.new", "stories.index", "stories.story", "stories.helped", "gestures.react_story", "stories.withdraw",
                   "stories.mine", "moderation.item", "moderation.claim", "moderation.approve")
     if missing:
         pytest.skip(f"journey (c) needs endpoints not registered yet: {', '.join(missing)}")
@@ -384,8 +384,15 @@ def test_member_shares_a_story_readers_find_it_and_the_author_withdraws_it(mode,
     reader.shot("by-theme")
     reader.follow("The notebook by my bed", within="main")
     assert "Alice M." in reader.text()
-    reader.press("This helped me", within="main")
-    assert "1 member found this story helpful" in reader.text()
+    # "This helped me" is now the "This helped" reaction: it updates in place (no page load)
+    helped = reader_page.locator("main").get_by_role("button", name="This helped", exact=True)
+    if mode == "mouse":
+        helped.click()
+    else:
+        reader._focus(helped)
+        reader_page.keyboard.press("Space")
+    reader_page.locator('main button[value="helped"][aria-pressed="true"]').wait_for()
+    assert "1 person found this helpful" in reader.text()
     reader.shot("helped")
 
     author.follow("Stories", within=".site-nav")

@@ -363,7 +363,9 @@ def test_long_threads_have_jump_to_newest_and_back_to_top(page, live_server, wor
     page.get_by_role("link", name="Jump to the newest post").click()
     page.wait_for_load_state()
     assert page.get_by_text("Reply 45", exact=True).count() == 1
-    assert page.evaluate("location.hash") == "#newest"
+    # lands on the newest post itself (focused for keyboard and screen-reader users)
+    assert page.evaluate("location.hash") == f"#post-{long.last_post_id}"
+    assert page.evaluate("document.activeElement.id") == f"post-{long.last_post_id}"
     back = page.locator("main").get_by_role("link", name="Back to top")
     assert back.count() == 1
     back.click()

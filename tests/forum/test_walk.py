@@ -171,8 +171,10 @@ def test_post_action_links_point_at_the_real_routes(app, client, make, login_as)
     login_as(bob)
     page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
     hrefs = set(re.findall(r'(?:href|action)="(/(?:posts|threads|users)/[^"#]*)"', page))
-    assert any(h.endswith("/edit") for h in hrefs) and any("quote=" in h for h in hrefs)
+    assert any(h.endswith("/edit") for h in hrefs) and any("reply?to=" in h for h in hrefs)
     assert any(h.endswith("/report") for h in hrefs) and any(h.endswith("/delete") for h in hrefs)
+    for ending in ("/react", "/bookmark"):  # the gestures' per-post URLs too
+        assert any(h.endswith(ending) for h in hrefs), ending
     adapter = app.url_map.bind("localhost")
     for href in hrefs:
         path = href.split("?")[0].replace("&amp;", "&")

@@ -47,8 +47,8 @@ def world(app, make, make_story):
     from board.auth.services import update_profile
     from board.following import services as following
     from board.models import Post, Story, Thread, User
+    from board.gestures import services as gestures
     from board.moderation.intake import report_content
-    from board.stories import services as stories
 
     alice = make.user(ALICE["username"], email=ALICE["email"])
     bob = make.user("bob", email="bob.secret@example.org")
@@ -88,7 +88,7 @@ def world(app, make, make_story):
         report_content(a, "other", "Alice's report note about tone", target=db.session.get(Post, carol_reply.id))
         following.follow(a, topic=db.session.get(Thread, bob_thread.id).topic)
         following.toggle_mute(a, c)
-        stories.set_helped(a, db.session.get(Story, bob_story))
+        gestures.react(a, gestures.STORY, db.session.get(Story, bob_story), "helped")
         # bob's private data alice must never receive
         report_content(b, "spam", "Bob's confidential report note", target=db.session.get(Post, carol_reply.id))
         following.toggle_mute(b, c)

@@ -14,7 +14,7 @@ from board.models import (
     Post,
     Report,
     Story,
-    StoryReaction,
+    Reaction,
     Thread,
     User,
 )
@@ -43,7 +43,7 @@ def _assert_no_personal_data(app, alice_id):
         assert user.email is None and user.password_hash == "" and user.display_name == ""
         assert user.city == user.region == user.bio_source == user.bio_html == user.identity == ""
         assert not db.session.scalars(select(Notification).where(Notification.user_id == alice_id)).all()
-        assert not db.session.scalars(select(StoryReaction).where(StoryReaction.user_id == alice_id)).all()
+        assert not db.session.scalars(select(Reaction).where(Reaction.user_id == alice_id)).all()
         assert counters_are_right() == []
 
 

@@ -1,6 +1,6 @@
 """Anonymous means anonymous: no public page, attribute, link or feed connects the story to its author."""
 from board.extensions import db
-from board.models import Story, StoryReaction
+from board.models import Reaction, Story
 
 SECRET_USERNAME = "wrenquill"
 SECRET_DISPLAY = "Wren Quillfeather"
@@ -25,7 +25,7 @@ def test_anonymous_story_never_shows_username_display_name_or_profile_link(app, 
     neighbour_id = make_story(other, title="Neighbour story", themes=("hope",), signature="display")
     reader = make.user("carol")
     with app.app_context():
-        db.session.add(StoryReaction(story_id=anon_id, user_id=reader.id))
+        db.session.add(Reaction(story_id=anon_id, user_id=reader.id, kind="helped"))
         db.session.get(Story, anon_id).helped_count = 1
         db.session.commit()
         stored = db.session.get(Story, anon_id)
@@ -58,7 +58,7 @@ def test_anonymous_story_never_shows_username_display_name_or_profile_link(app, 
         assert f"/stories/{anon_id}" not in profile
 
     check("visitor")
-    assert "1 member found this story helpful." in client.get(f"/stories/{anon_id}").text
+    assert "1 person found this helpful" in client.get(f"/stories/{anon_id}").text
     login_as(make.user("dave"))
     check("another member")
     report_page = client.get(f"/stories/{anon_id}/report").get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""'This helped me': one per member, toggles, count shown, POST with CSRF."""
+"""'This helped me' (now the "helped" reaction at its old address): one per member, toggles, count shown, POST with CSRF."""
 import re
 
 import pytest
@@ -19,12 +19,12 @@ def test_this_helped_me_counts_once_per_member(app, client, make, login_as, make
         assert client.post(f"/stories/{story_id}/helped", data={"helped": "1"}).status_code == 302
     assert _count(app, story_id) == 1
     page = client.get(f"/stories/{story_id}").text
-    assert "1 member found this story helpful." in page and 'aria-pressed="true"' in page
+    assert "1 person found this helpful" in page and 'aria-pressed="true"' in page
     client.post("/auth/logout")
     login_as(make.user("carol"))
     client.post(f"/stories/{story_id}/helped", data={"helped": "1"})
     assert _count(app, story_id) == 2
-    assert "2 members found this story helpful." in client.get(f"/stories/{story_id}").text
+    assert "2 people found this helpful" in client.get(f"/stories/{story_id}").text
 
 
 def test_this_helped_me_toggles_off_and_on(app, client, make, login_as, make_story):

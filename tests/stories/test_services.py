@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
-from board.models import Story, StoryReaction, User
+from board.gestures import services as gestures
+from board.models import Reaction, Story, User
 from board.stories import services
 from tests.stories.conftest import BODY
 
@@ -49,19 +50,20 @@ def test_reject_needs_a_reason_for_the_author(app, make, make_story):
             services.reject_story(db.session.get(Story, story_id), None, "   ")
 
 
-def test_set_helped_is_idempotent_per_member(app, make, make_story):
+def test_this_helped_reaction_is_idempotent_per_member(app, make, make_story):
+    """"This helped me" is now the "helped" reaction; it still moves helped_count."""
     story_id = make_story(make.user("alice"))
     bob = make.user("bob")
     with app.app_context():
         story = db.session.get(Story, story_id)
         member = db.session.get(User, bob.id)
-        assert services.set_helped(member, story, True) is True
-        assert services.set_helped(member, story, True) is True
+        assert gestures.react(member, gestures.STORY, story, "helped", True).reacted is True
+        assert gestures.react(member, gestures.STORY, story, "helped", True).reacted is True
         db.session.commit()
         assert story.helped_count == 1
-        assert db.session.scalar(select(func.count(StoryReaction.id))) == 1
-        assert services.set_helped(member, story, False) is False
-        assert services.set_helped(member, story, False) is False
+        assert db.session.scalar(select(func.count(Reaction.id))) == 1
+        assert gestures.react(member, gestures.STORY, story, "helped", False).reacted is False
+        assert gestures.react(member, gestures.STORY, story, "helped", False).reacted is False
         db.session.commit()
         assert story.helped_count == 0
 
