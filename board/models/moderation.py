@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from board.models.base import Base, utcnow
 from board.models.user import User
 
-ITEM_KINDS = ("pending_post", "pending_story", "report", "crisis")
+ITEM_KINDS = ("pending_post", "pending_story", "pending_message", "report", "crisis")
 PRIORITY_NORMAL = 0
 PRIORITY_HIGH = 1
 PRIORITY_URGENT = 2
@@ -34,10 +34,12 @@ class ModerationItem(Base):
         CheckConstraint(
             "(CASE WHEN post_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN story_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN message_id IS NULL THEN 0 ELSE 1 END)"  # MERGE(w14): message_id → (kind, target_id)
             " + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_target",
         ),
-        CheckConstraint("kind IN ('pending_post', 'pending_story', 'report', 'crisis')", name="kind_known"),
+        CheckConstraint("kind IN ('pending_post', 'pending_story', 'pending_message', 'report', 'crisis')",
+                        name="kind_known"),
         CheckConstraint("state IN ('open', 'resolved', 'dismissed')", name="state_known"),
         Index("ix_moderation_items_queue", "state", "priority", "created_at"),
     )
@@ -50,6 +52,8 @@ class ModerationItem(Base):
 
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    # MERGE(w14): private messages (issue 15) until items refer to content by (content_kind, target_id)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     # Whose content this is (for "moderators cannot act on their own content")
@@ -67,6 +71,7 @@ class ModerationItem(Base):
 
     post = relationship("Post", foreign_keys=[post_id])
     story = relationship("Story", foreign_keys=[story_id])
+    message = relationship("Message", foreign_keys=[message_id])  # MERGE(w14): see message_id
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])

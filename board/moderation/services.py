@@ -94,6 +94,7 @@ OLD_ITEM_HOURS = 24
 KIND_LABELS = {
     "pending_post": "Pending posts",
     "pending_story": "Pending stories",
+    "pending_message": "Pending private messages",
     "report": "Reports and flags",
     "crisis": "Crisis",
 }
@@ -139,8 +140,28 @@ def status_for(verdict: Verdict) -> str:
     return PUBLISHED if verdict.action in (PUBLISH, FLAG) else PENDING
 
 
-def after_write(*, author: User, verdict: Verdict, post: Post | None = None, story: Story | None = None) -> None:
+def after_write(*, author: User, verdict: Verdict, post: Post | None = None, story: Story | None = None,
+                message=None) -> None:
     """Queue the content for moderators when the verdict (or its status) asks for it."""
+    if message is not None:  # MERGE(w14): the "message" kind, as after_write(target=message) does for any kind
+        kind = _adapter_named("message")
+        if kind.awaits_review(message):
+            item = _open_item(message=message, kinds=("pending_message",))
+            reasons = list(verdict.reasons) or [kind.review_reason]
+            priority = PRIORITY_URGENT if verdict.crisis else verdict.priority
+            if item is None:
+                _new_item("pending_message", message=message, priority=priority, reasons=reasons)
+            else:
+                _merge(item, priority, verdict.reasons)
+        elif verdict.crisis or verdict.action == FLAG:
+            item = _open_item(message=message)
+            if item is None:
+                _new_item("crisis" if verdict.crisis else "report", message=message, priority=verdict.priority,
+                          reasons=list(verdict.reasons))
+            else:
+                _merge(item, verdict.priority, verdict.reasons)
+        db.session.flush()
+        return
     if story is not None:
         item = _open_item(story=story, kinds=("pending_story",))
         priority = PRIORITY_URGENT if verdict.crisis else verdict.priority
@@ -169,22 +190,28 @@ def after_write(*, author: User, verdict: Verdict, post: Post | None = None, sto
     db.session.flush()
 
 
-def _open_item(*, post: Post | None = None, story: Story | None = None, kinds=None) -> ModerationItem | None:
+def _open_item(*, post: Post | None = None, story: Story | None = None, message=None,
+               kinds=None) -> ModerationItem | None:
     stmt = select(ModerationItem).where(ModerationItem.state == ITEM_OPEN)
-    stmt = stmt.where(ModerationItem.post_id == post.id) if post is not None else stmt.where(
-        ModerationItem.story_id == story.id)
+    if message is not None:  # MERGE(w14)
+        stmt = stmt.where(ModerationItem.message_id == message.id)
+    else:
+        stmt = stmt.where(ModerationItem.post_id == post.id) if post is not None else stmt.where(
+            ModerationItem.story_id == story.id)
     if kinds:
         stmt = stmt.where(ModerationItem.kind.in_(kinds))
     return db.session.scalar(stmt.order_by(ModerationItem.id).limit(1))
 
 
-def _new_item(kind: str, *, post: Post | None = None, story: Story | None = None, priority: int = PRIORITY_NORMAL,
-              reasons: list[str] | None = None) -> ModerationItem:
+def _new_item(kind: str, *, post: Post | None = None, story: Story | None = None, message=None,
+              priority: int = PRIORITY_NORMAL, reasons: list[str] | None = None) -> ModerationItem:
+    target = post if post is not None else (story if story is not None else message)
     item = ModerationItem(
         kind=kind, priority=priority, state=ITEM_OPEN, reasons=list(dict.fromkeys(reasons or [])),
         post_id=post.id if post is not None else None, story_id=story.id if story is not None else None,
+        message_id=message.id if message is not None else None,  # MERGE(w14)
         topic_id=post.thread.topic_id if post is not None else None,
-        subject_user_id=(post.author_id if post is not None else story.author_id), created_at=utcnow(),
+        subject_user_id=target.author_id, created_at=utcnow(),
     )
     db.session.add(item)
     db.session.flush()
@@ -215,24 +242,42 @@ def _alert_moderators(item: ModerationItem) -> None:
 
 # ================================================================ trust levels
 
+SANCTION_FREE_DAYS = 90  # level 2 needs no warning, silence or suspension in this many days
+
+
 def maybe_promote(user: User | None, now: datetime | None = None) -> bool:
-    """Level 0 → 1 after BOARD_TRUST_POSTS approved posts and BOARD_TRUST_DAYS since joining."""
-    if user is None or user.id is None or user.role != "member" or (user.trust_level or 0) >= 1:
+    """Level 0 → 1 after BOARD_TRUST_POSTS approved posts and BOARD_TRUST_DAYS since joining;
+    level 1 → 2 ("established") after BOARD_TRUST2_POSTS approved posts and BOARD_TRUST2_DAYS,
+    with no sanction in the last 90 days (one query, only once the counts are reached)."""
+    if user is None or user.id is None or user.role != "member" or (user.trust_level or 0) >= 2:
         return False
     now = now or utcnow()
-    posts = _config("BOARD_TRUST_POSTS", 3)
-    days = _config("BOARD_TRUST_DAYS", 2)
-    if (user.approved_post_count or 0) < posts or user.created_at > now - timedelta(days=days):
+    joined = as_utc(user.created_at)
+    if (user.trust_level or 0) < 1:
+        posts = _config("BOARD_TRUST_POSTS", 3)
+        days = _config("BOARD_TRUST_DAYS", 2)
+        if (user.approved_post_count or 0) < posts or joined > now - timedelta(days=days):
+            return False
+        user.trust_level = 1
+        notify(user, "trust", "Welcome as a full member of Circle: your posts now appear straight away.")
+        return True
+    posts = _config("BOARD_TRUST2_POSTS", 20)
+    days = _config("BOARD_TRUST2_DAYS", 30)
+    if (user.approved_post_count or 0) < posts or joined > now - timedelta(days=days):
         return False
-    user.trust_level = 1
-    notify(user, "trust", "Welcome as a full member of Circle: your posts now appear straight away.")
+    recent = db.session.scalar(select(Sanction.id).where(
+        Sanction.user_id == user.id, Sanction.created_at >= now - timedelta(days=SANCTION_FREE_DAYS)).limit(1))
+    if recent is not None:
+        return False
+    user.trust_level = 2
+    notify(user, "trust", "You are now an established member of Circle: thank you for being part of it.")
     return True
 
 
 def set_trust(actor: User | None, user: User, level: int, reason: str = "") -> None:
     """Set a member's trust level by hand (actor None: an operator at the command line)."""
-    if level not in (0, 1):
-        raise RuleViolation("Trust level must be 0 (new) or 1 (member).", "level")
+    if level not in (0, 1, 2):
+        raise RuleViolation("Trust level must be 0 (new), 1 (member) or 2 (established).", "level")
     if actor is not None and not can_moderate_user(actor, user):
         raise PermissionDenied("You can't change this person's trust level.")
     before = user.trust_level
@@ -265,7 +310,7 @@ def require_can_report(user: User | None) -> None:
 
 
 def report_content(reporter: User, reason: str, note: str = "", *, post: Post | None = None,
-                   story: Story | None = None) -> Report:
+                   story: Story | None = None, message=None) -> Report:
     """A member reports a post or a story (see the contract above)."""
     require_can_report(reporter)
     if reason not in REPORT_REASONS:
@@ -277,6 +322,9 @@ def report_content(reporter: User, reason: str, note: str = "", *, post: Post | 
     if len(note) > 1000:
         raise RuleViolation("Please keep the note to 1,000 characters or fewer.", "note")
     target = post if post is not None else story
+    if message is not None:  # MERGE(w14): kind.check_report(target, reporter) for every kind
+        target = message
+        _adapter_named("message").check_report(message, reporter)
     if target is None:
         raise RuleViolation("There is nothing to report.", None)
     if target.author_id == reporter.id:
@@ -286,9 +334,9 @@ def report_content(reporter: User, reason: str, note: str = "", *, post: Post | 
             raise RuleViolation("Thank you — this is already hidden while moderators review it.", None)
         raise RuleViolation("This can't be reported right now.", None)
 
-    item = _open_item(post=post, story=story)
+    item = _open_item(post=post, story=story, message=message)
     if item is None:
-        item = _new_item("report", post=post, story=story, reasons=[])
+        item = _new_item("report", post=post, story=story, message=message, reasons=[])
     elif db.session.scalar(select(Report.id).where(Report.item_id == item.id, Report.reporter_id == reporter.id)):
         raise RuleViolation("You've already reported this. Moderators will look at it — thank you.", None)
 
@@ -312,6 +360,13 @@ def report_content(reporter: User, reason: str, note: str = "", *, post: Post | 
 def _hide(target, item: ModerationItem, moderator: User | None) -> None:
     from board.forum.services import set_post_status
 
+    if item.message_id:  # MERGE(w14): kind.hide(target)
+        kind = _adapter(item)
+        kind.hide(target)
+        audit(moderator, "hide" if moderator else "auto_hide", item=item, **kind.audit_refs(target),
+              data={"before_status": PUBLISHED, "after_status": HIDDEN, "weight": item.report_weight,
+                    **kind.audit_data(target)})
+        return
     if isinstance(target, Post):
         set_post_status(target, HIDDEN)
         where = f"your post in “{target.thread.title}”"
@@ -367,6 +422,7 @@ def _item_loads():
         selectinload(ModerationItem.post).selectinload(Post.thread).selectinload(Thread.topic),
         selectinload(ModerationItem.post).selectinload(Post.author),
         selectinload(ModerationItem.story).selectinload(Story.author),
+        selectinload(ModerationItem.message),  # MERGE(w14): kinds.load_contents
         selectinload(ModerationItem.subject_user),
         selectinload(ModerationItem.claimed_by),
         selectinload(ModerationItem.resolved_by),
@@ -583,11 +639,118 @@ def _ensure_open(item: ModerationItem, moderator: User) -> None:
 
 
 def _target(item: ModerationItem):
+    if item.message_id:  # MERGE(w14)
+        return item.message
     return item.post if item.post_id else item.story
 
 
 def _gone(target) -> bool:
     return target is None or target.status in (DELETED, "withdrawn", "draft")
+
+
+# ================================================================ other kinds of content
+# MERGE(w14): until board/moderation/kinds.py (issue 14) lands, private messages (issue 15) plug
+# in here. board/messages/moderation.py registers an adapter shaped like kinds.ModeratedKind under
+# app.extensions["circle.moderated_kinds"]["message"] (the key kinds.register_kind uses), and the
+# decisions below hand an item with `message_id` to `_adapter_decision`, a copy of w14's generic
+# decisions. Moderation never imports the messages package. At merge: delete this block and the
+# `if _adapter(item)` lines; MessageKind subclasses ModeratedKind.
+
+KINDS_KEY = "circle.moderated_kinds"
+
+
+@dataclass(frozen=True)
+class Undone:
+    """The decision being undone, as the audit log recorded it (as in w14's kinds.Undone)."""
+
+    action: str
+    before_status: str
+    before_text: str
+    data: dict
+    pending: bool
+
+
+def _adapter_named(name: str):
+    kinds = current_app.extensions.get(KINDS_KEY, {})
+    if name not in kinds:
+        raise RuntimeError(f"no moderated kind {name!r} is registered")
+    return kinds[name]
+
+
+def _adapter(item: ModerationItem):
+    """The adapter for an item's content when it is not a post or a story; None otherwise."""
+    return _adapter_named("message") if item.message_id else None
+
+
+def _adapter_decision(item: ModerationItem, moderator: User, decision: str, *, note: str = "", reason=None,
+                      body: str = "") -> ModerationItem:
+    kind = _adapter(item)
+    _ensure_open(item, moderator)
+    note = clean_text(note)
+    target = _target(item)
+    gone = target is None or kind.is_gone(target)
+    pending = item.kind.startswith("pending_")
+
+    def log(action: str, before: str, **extra):
+        audit(moderator, action, item=item, **(kind.audit_refs(target) if target is not None else {}),
+              reason=extra.pop("reason", note),
+              data={"before_status": before, "after_status": kind.status(target) if target is not None else "",
+                    **(kind.audit_data(target) if target is not None else {})}, **extra)
+
+    if decision == "dismiss":
+        if pending and not gone:
+            raise RuleViolation("Content waiting for review needs a decision: approve, return or remove it.", None)
+        _decide(item, moderator, "gone" if gone else "dismissed", state=ITEM_DISMISSED, note=note)
+        before = kind.status(target) if target is not None else ""
+        if not gone and kind.status(target) == HIDDEN:
+            kind.restore(target, moderator)
+        log("dismiss", before)
+    elif gone:
+        raise RuleViolation("The author's account was deleted, so there is nothing to decide. You can dismiss it.",
+                            None)
+    elif decision == "approve":
+        before = kind.status(target)
+        if pending:
+            _decide(item, moderator, "approved", note=note)
+            kind.publish(target, moderator)
+            log("approve", before)
+        else:
+            handled = item.kind == "crisis"
+            _decide(item, moderator, "handled" if handled else "kept", note=note)
+            if kind.status(target) == HIDDEN:
+                kind.restore(target, moderator)
+            log("handled" if handled else "keep", before)
+    elif decision == "reject":
+        if item.kind == "crisis":
+            raise RuleViolation("Messages with crisis language are delivered: mark it handled, or remove it if it "
+                                "must go.", None)
+        message = rejection_text(reason, note)
+        if not message:
+            raise RuleViolation("Please choose a reason or write a note for the author.", "reason")
+        if not pending and not kind.returns_published:
+            raise RuleViolation(f"A delivered {kind.label} can be kept or removed; it can't be returned.", None)
+        kind.check_return(target, pending)
+        _decide(item, moderator, "rejected", note=message)
+        before = kind.status(target)
+        kind.return_to_author(target, moderator, message)
+        log("reject", before, reason=message)
+    elif decision == "edit_approve":
+        if not pending and not kind.edits_published:
+            raise RuleViolation(f"Delivered {kind.plural} can't be edited by moderators.", None)
+        _, body = kind.check_edit(target, pending, None, body)
+        _decide(item, moderator, "edited", note=note)
+        before = kind.status(target)
+        edit = kind.edit_and_publish(target, moderator, None, body, note, pending)
+        log("edit_approve", before, before=edit.before, after=edit.after)
+    elif decision == "remove":
+        _decide(item, moderator, "removed", note=note)
+        before = kind.status(target)
+        kind.remove(target, moderator, note)
+        log("remove", before)
+    else:  # pragma: no cover - a programming error
+        raise ValueError(decision)
+    db.session.flush()
+    return item
 
 
 def _where(post: Post) -> str:
@@ -598,6 +761,8 @@ def approve(item: ModerationItem, moderator: User, note: str = "") -> Moderation
     """Pending: publish. Report/crisis: keep (and restore if hidden)."""
     from board.forum.services import notify_reply, set_post_status
 
+    if _adapter(item):  # MERGE(w14)
+        return _adapter_decision(item, moderator, "approve", note=note)
     _ensure_open(item, moderator)
     note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
 
@@ -666,6 +831,8 @@ def reject(item: ModerationItem, moderator: User, reason: CannedReason | str | N
     """Return the content to its author privately, with a reason; they can edit and resubmit."""
     from board.forum.services import set_post_status
 
+    if _adapter(item):  # MERGE(w14)
+        return _adapter_decision(item, moderator, "reject", note=note, reason=reason)
     _ensure_open(item, moderator)
 
     if item.kind == "crisis":
@@ -710,6 +877,8 @@ def edit_and_approve(item: ModerationItem, moderator: User, body: str, title: st
     from board.forum.services import clean_body, clean_title, notify_reply, set_post_status, slugify
     from board.markup import render_markdown
 
+    if _adapter(item):  # MERGE(w14)
+        return _adapter_decision(item, moderator, "edit_approve", note=note, body=body)
     _ensure_open(item, moderator)
     note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
 
@@ -766,6 +935,8 @@ def edit_and_approve(item: ModerationItem, moderator: User, body: str, title: st
 def dismiss(item: ModerationItem, moderator: User, note: str = "") -> ModerationItem:
     """Reports were unfounded (or the content is gone): close the item, restore anything hidden."""
 
+    if _adapter(item):  # MERGE(w14)
+        return _adapter_decision(item, moderator, "dismiss", note=note)
     _ensure_open(item, moderator)
     note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
     target = _target(item)
@@ -784,6 +955,8 @@ def dismiss(item: ModerationItem, moderator: User, note: str = "") -> Moderation
 def remove(item: ModerationItem, moderator: User, note: str = "") -> ModerationItem:
     from board.forum.services import set_post_status
 
+    if _adapter(item):  # MERGE(w14)
+        return _adapter_decision(item, moderator, "remove", note=note)
     _ensure_open(item, moderator)
     note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
 
@@ -840,7 +1013,14 @@ def undo(item: ModerationItem, moderator: User) -> ModerationItem:
     db.session.refresh(item)
     before_status = (last.data or {}).get("before_status") or PENDING
     target = _target(item)
-    if item.story_id and target is not None:
+    kind = _adapter(item)
+    if kind is not None and target is not None:  # MERGE(w14): kind.undo(target, moderator, Undone(...))
+        kind.undo(target, moderator, Undone(action=last.action, before_status=before_status,
+                                            before_text=last.before_text, data=dict(last.data or {}),
+                                            pending=item.kind.startswith("pending_")))
+        audit(moderator, "undo", item=item, **kind.audit_refs(target),
+              data={"undone_action_id": last.id, "undone": last.action, **kind.audit_data(target)})
+    elif item.story_id and target is not None:
         from board.stories import services as stories
 
         stories.return_story_to_pending(target, before_status if before_status in (PENDING, PUBLISHED, HIDDEN)

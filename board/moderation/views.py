@@ -1,7 +1,7 @@
 """Moderation pages. Thin: load, check the role, call one service, commit once, redirect."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -138,10 +138,13 @@ def _render_item(item: ModerationItem, code: int = 200, **forms):
     reject_form = _ids(forms.get("reject_form") or RejectForm(formdata=None), "reject")
     reject_form.reason.choices = _reason_choices()
     edit_form = forms.get("edit_form")
-    target = item.post or item.story
+    target = item.post or item.story or item.message
+    content_html = _private_content(item)
     if edit_form is None:
         edit_form = EditApproveForm(formdata=None)
-        if item.post is not None:
+        if item.message is not None:  # MERGE(w14): kind.edit_fields(target)
+            edit_form.body.data = item.message.body_source
+        elif item.post is not None:
             edit_form.body.data = item.post.body_source
             edit_form.title.data = item.post.thread.title if item.post.is_first else ""
         elif item.story is not None:
@@ -157,8 +160,26 @@ def _render_item(item: ModerationItem, code: int = 200, **forms):
         actions=services.item_actions(item.id), note_form=NoteForm(formdata=None), reject_form=reject_form,
         edit_form=edit_form, kind_labels=services.KIND_LABELS, action_labels=services.ACTION_LABELS,
         can_undo=services.can_undo(item, current_user), is_old=services.is_old(item),
-        own=item.subject_user_id == current_user.id, noindex=True,
+        own=item.subject_user_id == current_user.id, content_html=content_html,
+        can_reach_out="messages.outreach" in current_app.view_functions and (
+            item.kind in ("crisis", "report") or item.priority >= 2) and item.subject_user_id not in (
+            None, current_user.id),
+        noindex=True,
     ), code
+
+
+def _private_content(item: ModerationItem):
+    """MERGE(w14): a private message is shown through its kind's adapter (the message and at most the
+    two before it), and each look is written to the audit log — there is no other way to read one."""
+    if not item.message_id:
+        return None
+    kind = current_app.extensions.get(services.KINDS_KEY, {}).get("message")
+    if kind is None or item.message is None:
+        return None
+    services.audit(current_user, "view_private", item=item, target_user=item.subject_user,
+                   data=kind.audit_data(item.message))
+    db.session.commit()
+    return kind.item_html(item.message)
 
 
 @bp.get("/moderation/items/<int:item_id>")
@@ -472,7 +493,7 @@ def moderate_user(username: str):
             services.lift(current_user, user, "suspend", reason)
             message = "Suspension lifted."
         elif action == "set_trust":
-            level = int(form.level.data) if (form.level.data or "") in ("0", "1") else -1
+            level = int(form.level.data) if (form.level.data or "") in ("0", "1", "2") else -1
             services.set_trust(current_user, user, level, reason)
             message = f"Trust level set to {level}."
         else:

@@ -142,14 +142,15 @@ def export_member_data(user: User) -> dict:
         for s in stories
     ]
     reports = db.session.execute(
-        select(Report, ModerationItem.post_id, ModerationItem.story_id)
+        select(Report, ModerationItem.post_id, ModerationItem.story_id, ModerationItem.message_id)
         .join(ModerationItem, Report.item_id == ModerationItem.id)
         .where(Report.reporter_id == user.id).order_by(Report.id)
     ).all()
     data["reports_made"] = [
         {"reason": r.reason, "reason_label": r.reason_label, "note": r.note, "created_at": _iso(r.created_at),
-         "about": {"post_id": post_id} if post_id else ({"story_id": story_id} if story_id else {})}
-        for r, post_id, story_id in reports
+         "about": {"post_id": post_id} if post_id else ({"story_id": story_id} if story_id else (
+             {"message_id": message_id} if message_id else {}))}
+        for r, post_id, story_id, message_id in reports
     ]
     data["stories_that_helped_me"] = list(db.session.scalars(
         select(StoryReaction.story_id).where(StoryReaction.user_id == user.id).order_by(StoryReaction.id)
@@ -160,6 +161,9 @@ def export_member_data(user: User) -> dict:
         for s in db.session.scalars(select(Sanction).where(Sanction.user_id == user.id).order_by(Sanction.id))
     ]
     data["notification_settings"] = _following_export(user)
+    from board.messages.services import export_for as messages_export
+
+    data["private_messages"] = messages_export(user)
     return data
 
 
@@ -315,6 +319,11 @@ def _forget_activity(user: User, names: list[str]) -> None:
         forget_user = None
     if forget_user is not None:
         forget_user(user)
+    # Private messages: their text goes (others read "message removed", from "a former member"),
+    # they leave every conversation, their blocks and message settings go.
+    from board.messages.services import forget_user as forget_messages
+
+    forget_messages(user)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     # Others' notifications name the member ("alice replied…"): say "a former member" instead.
     for note in db.session.scalars(select(Notification).where(Notification.actor_id == user.id)):

@@ -1,0 +1,24 @@
+"""Private messages between members, and from the moderators to a member (issue 15)."""
+from flask import Blueprint
+
+bp = Blueprint("messages", __name__)
+
+
+@bp.record_once
+def _register_moderated_kind(state) -> None:
+    from board.messages.moderation import register
+
+    register(state.app)
+
+
+@bp.app_template_global("has_blocked")
+def _has_blocked(user) -> bool:
+    """For the profile page's Block button."""
+    from flask_login import current_user
+
+    from board.messages.services import has_blocked
+
+    return has_blocked(current_user, user)
+
+
+from board.messages import views  # noqa: E402,F401  (registers the routes)
