@@ -6,8 +6,14 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.models import Conversation, ConversationMember, Message, ModerationItem, Notification, User
+from tests.browser.world import cheap_password_hashing
 from tests.conftest import login
 from tests.security.conftest import _private_ratelimit_keys, deliver, mail_app, smtp  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashing(monkeypatch):
+    cheap_password_hashing(monkeypatch)
 
 
 def client_for(app, user):
