@@ -44,6 +44,7 @@ EXPECTED = {
     "moderation.delete_reason": "admin",
     "moderation.guide": "moderator",
     "moderation.edit_guide": "admin",
+    "messages.outreach": "moderator",  # /moderation/items/<id>/message: "Message this member privately"
     "notifications.index": "new member",
     "notifications.mark_read": "new member",
     "notifications.open_one": "new member",
