@@ -505,7 +505,8 @@ def inbox(user: User, cursor: str | None = None, *, archived: bool = False,
     stmt = (
         select(ConversationMember, Conversation).join(Conversation, Conversation.id == ConversationMember.conversation_id)
         .where(ConversationMember.user_id == user.id, ConversationMember.state == MEMBER_ACTIVE,
-               ConversationMember.archived.is_(archived), ConversationMember.last_activity_at.is_not(None))
+               ConversationMember.archived == archived,  # "= false", not "IS false": usable by the index
+               ConversationMember.last_activity_at.is_not(None))
     )
     if cursor:
         at, cid = _decode_cursor(cursor)
