@@ -193,3 +193,30 @@ def test_leave_and_archive(app, make, browser):
     assert member_row(app, cid, bob).state == "left"
     a.post(f"/messages/{cid}/reply", data={"body": "bye"})
     assert notes(app, bob, "message") == []
+
+
+@pytest.mark.ratelimit
+def test_messages_are_rate_limited_per_member_and_the_text_is_kept(app, make, browser):
+    alice, bob = make.user("alice"), make.user("bob")
+    a, b = browser(alice), browser(bob)
+    cid = friends(app, a, b, bob)  # alice has just sent a message (POST /messages/new)
+    r = a.post(f"/messages/{cid}/reply", data={"body": "two, too soon"})
+    assert r.status_code == 429
+    assert "two, too soon" in r.get_data(as_text=True) and r.headers.get("Retry-After")
+    # a form sent back to fix doesn't count; moderators are never held back
+    mod = browser(make.user("mod", role="moderator"))
+    for body in ("m1", "m2", "m3"):
+        assert send(mod, bob, body).status_code == 302
+
+
+def test_a_group_conversation_reaches_everyone_but_who_left(app, make, browser):
+    alice, bob, carol = make.user("alice", display_name="Alice"), make.user("bob"), make.user("carol")
+    a, b, c = browser(alice), browser(bob), browser(carol)
+    cid = conversation_id(send(a, "bob, @carol", "Hello both of you"))
+    assert b.post(f"/messages/requests/{cid}/accept").status_code == 302
+    assert c.post(f"/messages/requests/{cid}/accept").status_code == 302
+    assert c.post(f"/messages/{cid}/leave").status_code == 302
+    assert b.post(f"/messages/{cid}/reply", data={"body": "Hi Alice!"}).status_code == 302
+    assert [n.text for n in notes(app, alice, "message")] == ["New message from bob."]
+    assert notes(app, carol, "message") == []
+    assert member_row(app, cid, alice).unread_count == 1
