@@ -21,4 +21,13 @@ def _has_blocked(user) -> bool:
     return has_blocked(current_user, user)
 
 
+@bp.app_template_global("messages_before_for_moderators")
+def _messages_before(target, limit: int = 2):
+    """For messages/_moderation_card.html: at most two delivered messages before `target`, so the
+    card renders from `target` alone (as the queue's generic card templates are given)."""
+    from board.messages.services import previous_messages
+
+    return previous_messages(target, limit)
+
+
 from board.messages import views  # noqa: E402,F401  (registers the routes)

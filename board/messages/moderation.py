@@ -123,11 +123,15 @@ class MessageKind:  # MERGE(w14): (ModeratedKind)
                 raise RuleViolation("Thank you — this is already hidden while moderators review it.", None)
             raise RuleViolation("This can't be reported right now.", None)
 
+    # Not in w14's ModeratedKind: a private kind is read only on the item page, and every look is
+    # written to the audit log. MERGE(w14): the item page should ask `getattr(kind, "private", False)`
+    # and then call `audit(moderator, "view_private", item=item, **kind.audit_refs(t), data=kind.audit_data(t))`
+    # (today: board/moderation/views.py `_private_content`), and queue lists must not render the card.
+    private = True
+
     def item_html(self, target: Message) -> Markup:
         """The message and at most the two delivered messages before it — all a moderator may see."""
-        from board.messages.services import previous_messages
-
-        return Markup(render_template(self.card_template, target=target, before=previous_messages(target, 2)))
+        return Markup(render_template(self.card_template, target=target))
 
     # ---------------------------------------------------------------- decisions
 
