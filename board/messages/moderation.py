@@ -166,14 +166,17 @@ class MessageKind:  # MERGE(w14): (ModeratedKind)
     def edit_and_publish(self, target: Message, moderator: User, title, body: str, note: str, pending: bool) -> Edit:
         from board.messages.services import deliver
 
-        before = target.body_source
+        if target.original_source is None:
+            target.original_source = target.body_source
         target.body_source = body
         target.body_html = render_markdown(body)
         _set_status(target, PUBLISHED)
         deliver(target)
         notify(target.author, "message_delivered", "Your message has been delivered. A moderator made a small edit "
                "first" + (f": {note}" if note else "."), url=f"/messages/{target.conversation_id}", actor=moderator)
-        return Edit(before=before, after=body)
+        # The audit log's pages are read by every moderator: no private text in it. What she wrote
+        # stays on the message (`original_source`) for undo and her own data download.
+        return Edit(before="", after="", data={"text_kept_on_the_message": True})
 
     def remove(self, target: Message, moderator: User, note: str) -> None:
         _set_status(target, REMOVED)
@@ -195,9 +198,10 @@ class MessageKind:  # MERGE(w14): (ModeratedKind)
     def undo(self, target: Message, moderator: User, undone) -> None:
         from board.messages.services import undeliver
 
-        if undone.action == "edit_approve":
-            target.body_source = undone.before_text
-            target.body_html = render_markdown(undone.before_text)
+        if undone.action == "edit_approve" and target.original_source is not None:
+            target.body_source = target.original_source
+            target.body_html = render_markdown(target.original_source)
+            target.original_source = None
         if undone.action == "reject":
             target.moderator_note = ""
         if target.status == PUBLISHED and undone.before_status == PENDING:

@@ -711,7 +711,8 @@ def export_for(user: User) -> dict:
         ],
         "messages_you_wrote": [
             {"conversation_id": m.conversation_id, "sent_at": m.created_at.isoformat(), "status": m.status,
-             "body": m.body_source, "moderator_note": m.moderator_note}
+             "body": m.body_source, "moderator_note": m.moderator_note,
+             **({"what_you_wrote_before_a_moderator_edited_it": m.original_source} if m.original_source else {})}
             for m in messages
         ],
     }
@@ -723,7 +724,8 @@ def forget_user(user: User) -> int:
     Returns the number of messages erased."""
     count = db.session.execute(
         update(Message).where(Message.author_id == user.id)
-        .values(body_source="", body_html="", moderator_note="", status=DELETED, status_changed_at=utcnow())
+        .values(body_source="", body_html="", moderator_note="", original_source=None, status=DELETED,
+                status_changed_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount or 0
     db.session.execute(
         update(ConversationMember).where(ConversationMember.user_id == user.id, ConversationMember.state != MEMBER_DECLINED)

@@ -106,6 +106,9 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime | None] = mapped_column(default=None)
     moderator_note: Mapped[str] = mapped_column(Text, default="")
+    # What the author wrote, when a moderator edited the message before delivering it (for undo and
+    # her data download). Kept here rather than in the audit log, whose pages all moderators read.
+    original_source: Mapped[str | None] = mapped_column(Text, default=None)
 
     conversation: Mapped[Conversation] = relationship(foreign_keys=[conversation_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -691,11 +691,13 @@ def _adapter_decision(item: ModerationItem, moderator: User, decision: str, *, n
     gone = target is None or kind.is_gone(target)
     pending = item.kind.startswith("pending_")
 
-    def log(action: str, before: str, **extra):
+    def log(action: str, before_status: str, *, reason: str | None = None, edit=None):
         audit(moderator, action, item=item, **(kind.audit_refs(target) if target is not None else {}),
-              reason=extra.pop("reason", note),
-              data={"before_status": before, "after_status": kind.status(target) if target is not None else "",
-                    **(kind.audit_data(target) if target is not None else {})}, **extra)
+              reason=note if reason is None else reason,
+              before=edit.before if edit else "", after=edit.after if edit else "",
+              data={"before_status": before_status,
+                    "after_status": kind.status(target) if target is not None else "",
+                    **(kind.audit_data(target) if target is not None else {}), **(edit.data if edit else {})})
 
     if decision == "dismiss":
         if pending and not gone:
@@ -741,7 +743,7 @@ def _adapter_decision(item: ModerationItem, moderator: User, decision: str, *, n
         _decide(item, moderator, "edited", note=note)
         before = kind.status(target)
         edit = kind.edit_and_publish(target, moderator, None, body, note, pending)
-        log("edit_approve", before, before=edit.before, after=edit.after)
+        log("edit_approve", before, edit=edit)
     elif decision == "remove":
         _decide(item, moderator, "removed", note=note)
         before = kind.status(target)

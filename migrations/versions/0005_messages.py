@@ -88,6 +88,7 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("moderator_note", sa.Text(), nullable=False),
+        sa.Column("original_source", sa.Text(), nullable=True),
         sa.CheckConstraint(STATUS_CHECK, name=op.f("ck_messages_status_known")),
         _fk("messages", "conversation_id", "conversations", "CASCADE"),
         _fk("messages", "author_id", "users", "SET NULL"),

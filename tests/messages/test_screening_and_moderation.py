@@ -279,3 +279,23 @@ def test_set_trust_2_from_the_command_line_and_it_shows_to_moderators(app, make,
     mod = browser(make.user("mod", role="moderator"))
     assert "2 (established)" in mod.get("/users/alice/moderate").get_data(as_text=True)
     del member
+
+
+def test_a_moderators_edit_keeps_private_text_out_of_the_audit_log_and_undo_restores_it(app, make, browser, words,
+                                                                                         pair):
+    a, b, cid = pair["a"], pair["b"], pair["cid"]
+    a.post(f"/messages/{cid}/reply", data={"body": "zqoriginal call me on WhatsApp +1 555 0100"})
+    (item,) = items(app, kind="pending_message")
+    mod = browser(make.user("mod", role="moderator"))
+    r = mod.post(f"/moderation/items/{item.id}/edit", data={"body": "zqedited (number removed)", "note": "no numbers"})
+    assert r.status_code == 302
+    assert "zqedited" in b.get(f"/messages/{cid}").get_data(as_text=True)
+    assert "zqoriginal" not in b.get(f"/messages/{cid}").get_data(as_text=True)
+    log = mod.get("/moderation/log").get_data(as_text=True)
+    assert "zqoriginal" not in log and "zqedited" not in log
+    with app.app_context():
+        for row in db.session.scalars(select(ModerationAction)):
+            assert "zq" not in row.before_text + row.after_text + str(row.data)
+    assert mod.post(f"/moderation/items/{item.id}/undo").status_code == 302
+    msg = messages_in(app, cid)[-1]
+    assert msg.body_source.startswith("zqoriginal") and msg.status == "pending" and msg.original_source is None
