@@ -145,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from board.following import bp as following_bp
     from board.forum import bp as forum_bp
     from board.health import bp as health_bp
+    from board.messages import bp as messages_bp
     from board.moderation import bp as moderation_bp
     from board.notifications import bp as notifications_bp
     from board.privacy import bp as privacy_bp
@@ -153,7 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from board.stories import bp as stories_bp
 
     for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp, search_bp, display_bp, following_bp,
-               profile_bp, privacy_bp):
+               profile_bp, privacy_bp, messages_bp):
         app.register_blueprint(bp)
 
 

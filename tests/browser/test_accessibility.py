@@ -138,6 +138,21 @@ PAGE_TYPES = [
     PageType("two-factor-step", ("auth.two_factor",), second_step),
     PageType("moderation-health", ("moderation.health_dashboard",), go("/moderation/health"), viewer="admin",
              prepare=lambda w: (w.pending_thread(), w.report())),
+    PageType("messages-inbox", ("messages.inbox",), go("/messages"), viewer="alice", prepare=lambda w: w.conversation()),
+    PageType("messages-conversation", ("messages.conversation",), go(lambda w: f"/messages/{w.conversation_id}"),
+             viewer="bob", prepare=lambda w: w.conversation()),
+    PageType("messages-requests", ("messages.requests",), go("/messages/requests"), viewer="alice",
+             prepare=lambda w: w.message_request()),
+    PageType("messages-new-errors", ("messages.new",), submit_empty("/messages/new?to=bob", "Send"), viewer="alice"),
+    PageType("messages-settings", ("messages.settings",), go("/settings/messages"), viewer="alice"),
+    PageType("messages-report", ("messages.report",), go(lambda w: f"/messages/{w.request_message_id}/report"),
+             viewer="alice",
+             prepare=lambda w: w.message_request()),
+    PageType("moderation-message-item", ("moderation.item", "messages.report"),
+             go(lambda w: f"/moderation/items/{w.message_item_id}"), viewer="mod", prepare=lambda w: w.message_report()),
+    PageType("messages-outreach", ("messages.outreach",),
+             go(lambda w: f"/moderation/items/{w.message_item_id}/message"), viewer="mod",
+             prepare=lambda w: w.message_report()),
 ]
 
 
