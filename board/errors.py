@@ -9,8 +9,6 @@ from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
 
 from board.limits import KEPT_FIELDS, body_too_large, describe_limits
-from board.moderation.care import crisis_text
-from board.moderation.crisis import detect
 
 MESSAGES = {
     400: ("Something went wrong with that request",
@@ -43,6 +41,11 @@ def render_error(code: int, description: str | None = None, **extra):
         extra.setdefault("limits", describe_limits(current_app))
     # Words that could not be posted (rate limit, expired form, outage) still get help at
     # once when they speak of crisis. The pure detector: no database, so it works in an outage.
+    # (Imported here: board.moderation's views import this module, so a top-level import
+    # made `import board.errors` fail when it came first, e.g. from board.messages.)
+    from board.moderation.care import crisis_text
+    from board.moderation.crisis import detect
+
     crisis_help = crisis_text() if kept_text and detect(kept_text) else None
     return render_template(
         "errors/error.html", code=code, title=title, message=description or message,

@@ -53,6 +53,7 @@ POST_TITLE_MAX = 150
 POST_BODY_MAX = 20_000
 STORY_TITLE_MAX = 150
 STORY_BODY_MAX = 10_000
+MESSAGE_BODY_MAX = 10_000  # private messages (board/messages)
 NOTE_MAX = 1_000  # reports and moderators' notes
 
 #: What an error page may show back of a posted form: (field name, the most that field may hold).

@@ -1,7 +1,8 @@
 """Operator commands for mail, verification and backups.
 
     flask --app board mail send-pending     send due mail from the outbox (cron / systemd timer)
-    flask --app board mail send-digests     queue due daily/weekly digests of followed threads and topics, then send
+    flask --app board mail send-digests     queue due daily/weekly digests of followed threads and topics (and the
+                                            daily summaries of new private messages), then send
     flask --app board mail status           how many are waiting, sent, failing, given up
     flask --app board mail retry-failed     try again the messages that were given up on
     flask --app board users verify NAME     mark a member's email address as confirmed
@@ -58,10 +59,16 @@ def mail_send_digests(queue_only: bool) -> None:
     from board.following.digests import send_digests
     from board.mail import send_pending
 
+    from board.messages.notices import send_daily_summaries
+
     report = send_digests()
     click.echo(f"Digests queued: {report.sent}; nothing new for {report.empty}; not due yet: {report.not_due}; "
                f"skipped (email paused or not possible): {report.skipped}.")
-    if report.sent and not queue_only:
+    summaries = send_daily_summaries()
+    db.session.commit()
+    click.echo(f"Message summaries queued: {summaries.sent}; nothing new for {summaries.empty}; "
+               f"not due yet: {summaries.not_due}.")
+    if (report.sent or summaries.sent) and not queue_only:
         sent = send_pending()
         click.echo(f"Sent {sent.sent}, failed {sent.failed} (will retry).")
 

@@ -117,6 +117,48 @@ def can_moderate_user(moderator: User | None, target: User) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- private messages
+
+def can_start_conversation_with(sender: User | None, recipient: User | None, *, who_may_write: str, blocked: bool,
+                                known: bool) -> bool:
+    """May `sender` start a conversation with `recipient`? (Facts gathered by board.messages.services.)
+
+    `who_may_write`: the recipient's choice ("members", "known", "moderators"); `blocked`: either
+    of them blocked the other; `known`: they have talked before. Moderators may write to anyone
+    (it is the moderators' outreach that also skips requests); new members (trust level 0) only
+    to moderators. Whatever the reason, the sender is told the same thing (no enumeration).
+    """
+    if not _active(sender) or recipient is None or recipient.id == sender.id:
+        return False
+    if recipient.deleted_at is not None or recipient.memorial_at is not None or recipient.is_suspended():
+        return False
+    if blocked:
+        return False
+    if is_moderator(sender):
+        return True
+    if recipient.role in ("moderator", "admin"):
+        return True
+    if (sender.trust_level or 0) < 1:
+        return False
+    if who_may_write == "moderators":
+        return False
+    if who_may_write == "known":
+        return known
+    return True
+
+
+def may_write_in_conversation(user: User | None, *, from_moderators: bool) -> str | None:
+    """Why `user` can't write a message right now (None: she can). A conversation the moderators
+    started can always be answered (even while silenced, or before confirming an email address)."""
+    if not _active(user):
+        return "Please log in to write."
+    if user.is_suspended():
+        return "Your account is suspended."
+    if from_moderators:
+        return None
+    return posting_block_reason(user)
+
+
 def get_post_for(user: User | None, post: Post, action: str) -> Post:
     """flaskr's get_post idea: 403 unless `user` may do `action` on `post`."""
     checks = {"edit": can_edit_post, "delete": can_delete_post}

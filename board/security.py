@@ -16,6 +16,9 @@ apply the decorators below; moderators are never held back by members' limits.
     thread_limit            level 0: 1 thread per 2 min, level 1: 1 per 15 s (per member)
     report_limit            20 reports a day per member
     second_factor_limits    wrong codes / passkeys: 5/minute and 20/hour per account, 30/hour per IP
+    message_limit           private messages: level 0: 1 per 30 s, level 1+: 1 per 5 s, and 60 an hour (per member)
+                            (new conversations are also capped per day: BOARD_MESSAGES_NEW_PER_DAY, a rule
+                            in board/messages/services.py)
 """
 from __future__ import annotations
 
@@ -33,8 +36,8 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'; style-src 'self'; img-src 'self' data:"
 )
 HSTS = "max-age=31536000; includeSubDomains"
-PRIVATE_PREFIXES = ("/moderation", "/settings", "/auth/", "/notifications")
-NOINDEX_PREFIXES = ("/moderation", "/settings", "/auth/", "/notifications", "/users/")
+PRIVATE_PREFIXES = ("/moderation", "/settings", "/auth/", "/notifications", "/messages")
+NOINDEX_PREFIXES = ("/moderation", "/settings", "/auth/", "/notifications", "/users/", "/messages")
 
 # ---------------------------------------------------------------- limit values
 
@@ -47,6 +50,7 @@ SECOND_FACTOR_PER_ACCOUNT = "5/minute;20/hour"
 SECOND_FACTOR_PER_IP = "30/hour"
 POST_INTERVAL = {0: "1 per 30 seconds", 1: "1 per 5 seconds"}
 THREAD_INTERVAL = {0: "1 per 2 minutes", 1: "1 per 15 seconds"}
+MESSAGE_INTERVAL = {0: "1 per 30 seconds;60 per hour", 1: "1 per 5 seconds;60 per hour"}
 
 
 # ---------------------------------------------------------------- keys
@@ -127,6 +131,10 @@ def thread_interval() -> str:
     return THREAD_INTERVAL[_trust_level()]
 
 
+def message_interval() -> str:
+    return MESSAGE_INTERVAL[_trust_level()]
+
+
 # ---------------------------------------------------------------- decorators
 
 login_ip_limit = limiter.limit(LOGIN_PER_IP, key_func=ip_key, methods=["POST"])
@@ -147,6 +155,8 @@ post_limit = limiter.shared_limit(post_interval, scope="post", key_func=member_k
                                   exempt_when=_not_member_or_staff, deduct_when=_succeeded)
 thread_limit = limiter.shared_limit(thread_interval, scope="thread", key_func=member_key, methods=["POST"],
                                     exempt_when=_not_member_or_staff, deduct_when=_succeeded)
+message_limit = limiter.shared_limit(message_interval, scope="message", key_func=member_key, methods=["POST"],
+                                     exempt_when=_not_member_or_staff, deduct_when=_succeeded)
 #: For the report form(s): `@bp.post(...)` then `@report_limit`. 20 a day per member; staff exempt.
 report_limit = limiter.shared_limit(REPORTS_PER_MEMBER, scope="report", key_func=member_key, methods=["POST"],
                                     exempt_when=_not_member_or_staff, deduct_when=_succeeded)

@@ -165,13 +165,16 @@ def register(app: Flask) -> None:
         unread = 0
         if g.get("database_down"):
             return {"site_name": app.config.get("BOARD_SITE_NAME", "Circle"), "unread_notifications": 0,
-                    "text_size": "normal", "theme": "auto"}
+                    "unread_messages": 0, "message_requests": 0, "text_size": "normal", "theme": "auto"}
+        messages = requests = 0
         if current_user.is_authenticated:
             if "unread_notifications" not in g:
-                from board.notifications.services import unread_count
+                from board.notifications.services import header_counts
 
-                g.unread_notifications = unread_count(current_user)
+                g.unread_notifications, g.unread_messages, g.message_requests = header_counts(current_user)
             unread = g.unread_notifications
+            messages = g.get("unread_messages", 0)
+            requests = g.get("message_requests", 0)
         text_size, theme = "normal", "auto"
         if current_user.is_authenticated:
             text_size = current_user.text_size or "normal"
@@ -185,6 +188,8 @@ def register(app: Flask) -> None:
             "site_name": app.config.get("BOARD_SITE_NAME", "Circle"),
             "root": request.script_root,  # for plain-string URLs in long lists (cheaper than url_for)
             "unread_notifications": unread,
+            "unread_messages": messages,  # conversations with something unread (board/messages)
+            "message_requests": requests,
             "text_size": text_size,
             "theme": theme,
         }

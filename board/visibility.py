@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, false, or_, true
 
-from board.models import DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, Story, Thread, Topic, User
+from board.models import (
+    DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Message, Post, Story, Thread, Topic, User,
+)
 
 # Posts shown in a thread to everybody: published ones, and placeholders for
 # those removed or hidden, so the conversation around them still reads.
@@ -121,6 +123,29 @@ def can_see_story(viewer: User | None, story: Story) -> bool:
     if uid is not None and story.author_id == uid:
         return True
     return is_staff(viewer) and story.status in (PENDING, HIDDEN, REJECTED, REMOVED)
+
+
+# ---------------------------------------------------------------- private messages
+
+def conversation_messages_rule():
+    """Messages listed in a conversation to one of its members (`viewer_id` a bound parameter).
+
+    Delivered ones, and placeholders for those hidden, removed or erased; her own messages
+    whatever their state (held for review, not delivered). Never another member's held or
+    refused message. Conversations themselves are seen only by their members
+    (board.messages.services.conversation_view); no other page, search, feed or cache has them.
+    """
+    return or_(
+        Message.status.in_((PUBLISHED, HIDDEN, REMOVED, DELETED)),
+        and_(Message.author_id == bindparam("viewer_id"), Message.status.in_((PENDING, REJECTED))),
+    )
+
+
+def message_text_visible(viewer_id: int, message: Message) -> bool:
+    """May this member of the conversation read the message's words (not a placeholder)?"""
+    if message.author_id == viewer_id:
+        return message.status != DELETED
+    return message.status == PUBLISHED
 
 
 # ---------------------------------------------------------------- search

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from board.extensions import db
 from board.models import (
-    PUBLISHED, Follow, NotificationSettings, Post, PostPublication, Thread, User, utcnow,
+    PUBLISHED, Block, Follow, NotificationSettings, Post, PostPublication, Thread, User, utcnow,
 )
 from board.models.following import DIGEST_MODES, MODE_DAILY, MODE_WEEKLY
 from board.moderation.care import quotable
@@ -112,7 +112,9 @@ def build_digest(user: User, cadence: str, now: datetime | None = None, upto: in
         conditions.append(Post.thread_id.in_(by_thread))
     if by_topic:
         conditions.append(Post.is_first.is_(True) & Thread.topic_id.in_(by_topic))
-    muted = select(Mute.muted_user_id).where(Mute.user_id == user.id)
+    # Nobody she muted or blocked
+    muted = select(Mute.muted_user_id).where(Mute.user_id == user.id).union(
+        select(Block.blocked_user_id).where(Block.user_id == user.id))
     rows = db.session.execute(
         select(PostPublication.id, Post)
         .join(Post, PostPublication.post_id == Post.id)

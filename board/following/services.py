@@ -22,7 +22,7 @@ from sqlalchemy.orm import contains_eager
 from board.domain import RuleViolation
 from board.extensions import db
 from board.models import (
-    PUBLISHED, Follow, Mention, Mute, Notification, NotificationSettings, Post, PostPublication, Thread, Topic, User, utcnow,
+    PUBLISHED, Block, ConversationMember, Follow, Mention, Mute, Notification, NotificationSettings, Post, PostPublication, Thread, Topic, User, utcnow,
 )
 from board.models.following import DIGEST_MODES, FOLLOW_MODES, MODE_EACH, MODE_INAPP
 from board.moderation.care import quotable, title_for_others
@@ -214,7 +214,13 @@ def _thread_state_stmt():
     # The navigation's unread-notification count rides along (one query instead of two per page).
     unread = select(func.count(Notification.id).label("ref"), literal("unread", String).label("kind")).where(
         Notification.user_id == viewer, Notification.read_at.is_(None))
-    return mutes.union_all(follows, unread)
+    # ...and the private messages' counts (conversations with unread messages, requests waiting).
+    messages = select(func.count(ConversationMember.id).label("ref"), literal("messages", String).label("kind")).where(
+        ConversationMember.user_id == viewer, ConversationMember.unread_count > 0, ConversationMember.state == "active")
+    requests = select(func.count(ConversationMember.id).label("ref"), literal("requests", String).label("kind")).where(
+        ConversationMember.user_id == viewer, ConversationMember.state == "request",
+        ConversationMember.last_activity_at.is_not(None))
+    return mutes.union_all(follows, unread, messages, requests)
 
 
 def thread_page_state(viewer, thread: Thread) -> ThreadState:
@@ -229,6 +235,10 @@ def thread_page_state(viewer, thread: Thread) -> ThreadState:
             muted.add(ref)
         elif kind == "unread":
             g.unread_notifications = ref or 0  # read by board.templating.site_context
+        elif kind == "messages":
+            g.unread_messages = ref or 0
+        elif kind == "requests":
+            g.message_requests = ref or 0
         else:
             mode = kind
     return ThreadState(follow_mode=mode, muted_ids=frozenset(muted))
@@ -290,12 +300,15 @@ def _mention(post: Post, muters: set[int] | None = None) -> set[int]:
 
 
 def _muters_of(author_id: int | None, among=None) -> set[int]:
+    """Members who muted or blocked the author: no notifications or mentions from them reach them."""
     if author_id is None:
         return set()
-    stmt = select(Mute.user_id).where(Mute.muted_user_id == author_id)
+    mutes = select(Mute.user_id).where(Mute.muted_user_id == author_id)
+    blocks = select(Block.user_id).where(Block.blocked_user_id == author_id)
     if among is not None:
-        stmt = stmt.where(Mute.user_id.in_(among))
-    return set(db.session.scalars(stmt))
+        mutes = mutes.where(Mute.user_id.in_(among))
+        blocks = blocks.where(Block.user_id.in_(among))
+    return set(db.session.scalars(mutes.union(blocks)))
 
 
 # ---------------------------------------------------------------- a post became public

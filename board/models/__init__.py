@@ -4,6 +4,7 @@ from board.models.forum import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic,
 )
 from board.models.following import Follow, Mention, Mute, NotificationSettings, PostPublication
+from board.models.message import Block, Conversation, ConversationMember, Message, MessagePreferences
 from board.models.moderation import (
     CannedReason, ModerationAction, ModerationItem, Report, WatchedWord,
 )
@@ -24,5 +25,6 @@ __all__ = [
     "DiagnosisProfile", "SitePage", "SitePageRevision", "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
     "TotpSecret", "RecoveryCode", "WebAuthnCredential", "UserSession", "Welcomer", "NewcomerNudge",
     "HealthSettings",
+    "Conversation", "ConversationMember", "Message", "Block", "MessagePreferences",
     "PENDING", "PUBLISHED", "HIDDEN", "REJECTED", "REMOVED", "DELETED",
 ]

@@ -15,7 +15,8 @@ STAFF_ROLES = ("moderator", "admin")
 
 TRUST_NEW = 0
 TRUST_MEMBER = 1
-TRUST_LEVELS = {TRUST_NEW: "new", TRUST_MEMBER: "member"}
+TRUST_ESTABLISHED = 2  # promoted after BOARD_TRUST2_POSTS approved posts and BOARD_TRUST2_DAYS, no recent sanction
+TRUST_LEVELS = {TRUST_NEW: "new", TRUST_MEMBER: "member", TRUST_ESTABLISHED: "established"}
 
 IDENTITIES = {
     "": "Prefer not to say",

@@ -33,6 +33,9 @@ ACTION_LABELS = {
     "warn": "Warned", "silence": "Silenced", "suspend": "Suspended",
     "lift_silence": "Lifted silence", "lift_suspension": "Lifted suspension",
     "set_trust": "Set trust level",
+    # board/messages: a moderator read a private message through a queue item, or wrote to a member
+    "view_private": "Read a private message (queue item)",
+    "message_member": "Messaged a member as Circle moderators",
     "word_add": "Added watched phrase", "word_change": "Changed watched phrase", "word_delete": "Deleted watched phrase",
     "reason_add": "Added canned reason", "reason_change": "Changed canned reason", "reason_delete": "Deleted canned reason",
     # board/privacy (never any personal data in these rows)

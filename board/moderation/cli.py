@@ -16,10 +16,10 @@ def register(app: Flask, users_group: click.Group) -> None:
 
 @click.command("set-trust")
 @click.argument("username")
-@click.argument("level", type=click.IntRange(0, 1))
+@click.argument("level", type=click.IntRange(0, 2))
 @with_appcontext
 def set_trust_command(username: str, level: int) -> None:
-    """Set a member's trust level (0 new: posts reviewed; 1 member)."""
+    """Set a member's trust level (0 new: posts reviewed; 1 member; 2 established: links in messages)."""
     from board.models import User
     from board.moderation.sanctions import set_trust
 

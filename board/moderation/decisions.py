@@ -79,14 +79,14 @@ def approve(item: ModerationItem, moderator: User, note: str = "") -> Moderation
         before = kind.status(target)
         kind.publish(target, moderator)
         audit(moderator, "approve", item=item, **kind.audit_refs(target), reason=note,
-              data={"before_status": before, "after_status": kind.status(target)})
+              data={**kind.audit_data(target), "before_status": before, "after_status": kind.status(target)})
     else:  # report / crisis: keep the content (a crisis item is "handled", in the log too)
         handled = item.kind == "crisis"
         decide(item, moderator, "handled" if handled else "kept", note=note)
         before = kind.status(target)
         _restore_if_hidden(content, moderator)
         audit(moderator, "handled" if handled else "keep", item=item, **kind.audit_refs(target), reason=note,
-              data={"before_status": before, "after_status": kind.status(target)})
+              data={**kind.audit_data(target), "before_status": before, "after_status": kind.status(target)})
     tell_reporters(item, moderator, content)
     db.session.flush()
     return item
@@ -118,7 +118,7 @@ def reject(item: ModerationItem, moderator: User, reason: CannedReason | str | N
     before = kind.status(target)
     kind.return_to_author(target, moderator, message)
     audit(moderator, "reject", item=item, **kind.audit_refs(target), reason=message,
-          data={"before_status": before, "after_status": kind.status(target)})
+          data={**kind.audit_data(target), "before_status": before, "after_status": kind.status(target)})
     tell_reporters(item, moderator, content)
     db.session.flush()
     return item
@@ -140,7 +140,8 @@ def edit_and_approve(item: ModerationItem, moderator: User, body: str, title: st
     before_status = kind.status(target)
     edit = kind.edit_and_publish(target, moderator, title, body, note, item.is_pending)
     audit(moderator, "edit_approve", item=item, **kind.audit_refs(target), reason=note, before=edit.before,
-          after=edit.after, data={"before_status": before_status, "after_status": kind.status(target), **edit.data})
+          after=edit.after, data={**kind.audit_data(target), "before_status": before_status,
+                                  "after_status": kind.status(target), **edit.data})
     tell_reporters(item, moderator, content)
     db.session.flush()
     return item
@@ -162,7 +163,7 @@ def dismiss(item: ModerationItem, moderator: User, note: str = "") -> Moderation
         if not content.gone:
             _restore_if_hidden(content, moderator)
         audit(moderator, "dismiss", item=item, **kind.audit_refs(target), reason=note,
-              data={"before_status": before, "after_status": kind.status(target)})
+              data={**kind.audit_data(target), "before_status": before, "after_status": kind.status(target)})
         if not content.gone:
             tell_reporters(item, moderator, content)
     db.session.flush()
@@ -183,7 +184,7 @@ def remove(item: ModerationItem, moderator: User, reason: CannedReason | str | N
     before = kind.status(target)
     kind.remove(target, moderator, note)
     audit(moderator, "remove", item=item, **kind.audit_refs(target), reason=note,
-          data={"before_status": before, "after_status": kind.status(target)})
+          data={**kind.audit_data(target), "before_status": before, "after_status": kind.status(target)})
     tell_reporters(item, moderator, content)
     db.session.flush()
     return item
@@ -229,7 +230,7 @@ def undo(item: ModerationItem, moderator: User) -> ModerationItem:
                         before_text=last.before_text or "", data=dict(last.data or {}), pending=item.is_pending)
         kind.undo(target, moderator, undone)
         audit(moderator, "undo", item=item, **kind.audit_refs(target),
-              data={"undone_action_id": last.id, "undone": last.action})
+              data={**kind.audit_data(target), "undone_action_id": last.id, "undone": last.action})
     db.session.flush()
     return item
 

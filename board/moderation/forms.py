@@ -91,5 +91,6 @@ class MemberActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
     reason = TextAreaField("Reason (the member reads this)", validators=[Optional(), Length(max=NOTE_MAX)])
     days = SelectField("For how long", coerce=str, validators=[Optional()], validate_choice=False)
-    level = SelectField("Trust level", choices=choices([("0", "0 — new (posts reviewed)"), ("1", "1 — member")]),
+    level = SelectField("Trust level", choices=choices([("0", "0 — new (posts reviewed)"), ("1", "1 — member"),
+                                                          ("2", "2 — established")]),
                         validators=[Optional()], validate_choice=False)

@@ -22,7 +22,7 @@ of moderation (besides the contract in `kinds.py` that their adapter implements)
   ``PermissionDenied`` for silenced, suspended or unverified members. When the
   open reports' weight reaches ``BOARD_REPORT_HIDE_WEIGHT`` (a moderator's report
   at once) the content is hidden through its kind (``kind.hide``).
-* ``maybe_promote(user)``: trust level 0 → 1 (adapters call it when they publish).
+* ``maybe_promote(user)``: trust level 0 → 1, and 1 → 2 (adapters call it when they publish).
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ from sqlalchemy import select
 from board.domain import RuleViolation
 from board.extensions import db
 from board.markup import clean_text
-from board.models import PUBLISHED, ModerationItem, Report, User, WatchedWord, utcnow
+from board.models import PUBLISHED, ModerationItem, Report, Sanction, User, WatchedWord, utcnow
+from board.models.base import as_utc
 from board.models.moderation import ITEM_OPEN, PRIORITY_NORMAL, PRIORITY_URGENT, REPORT_REASONS
 from board.moderation import rules
 from board.moderation.audit import audit
@@ -140,22 +141,41 @@ def _alert_moderators(item: ModerationItem) -> None:
 
 # ================================================================ trust levels
 
+SANCTION_FREE_DAYS = 90  # level 2 needs no warning, silence or suspension in this many days
+
+
 def first_posts_reviewed(user: User | None) -> bool:
     """Will a moderator read this member's next post before it appears? (Forms say so before she writes.)"""
     return bool(user is not None and getattr(user, "role", "member") == "member" and (user.trust_level or 0) < 1)
 
 
 def maybe_promote(user: User | None, now: datetime | None = None) -> bool:
-    """Level 0 → 1 after BOARD_TRUST_POSTS approved posts and BOARD_TRUST_DAYS since joining."""
-    if user is None or user.id is None or user.role != "member" or (user.trust_level or 0) >= 1:
+    """Level 0 → 1 after BOARD_TRUST_POSTS approved posts and BOARD_TRUST_DAYS since joining;
+    level 1 → 2 ("established": links in private messages) after BOARD_TRUST2_POSTS approved posts
+    and BOARD_TRUST2_DAYS, with no sanction in the last 90 days (one query, only once the counts
+    are reached)."""
+    if user is None or user.id is None or user.role != "member" or (user.trust_level or 0) >= 2:
         return False
     now = now or utcnow()
-    posts = config("BOARD_TRUST_POSTS", 3)
-    days = config("BOARD_TRUST_DAYS", 2)
-    if (user.approved_post_count or 0) < posts or user.created_at > now - timedelta(days=days):
+    joined = as_utc(user.created_at)
+    if (user.trust_level or 0) < 1:
+        posts = config("BOARD_TRUST_POSTS", 3)
+        days = config("BOARD_TRUST_DAYS", 2)
+        if (user.approved_post_count or 0) < posts or joined > now - timedelta(days=days):
+            return False
+        user.trust_level = 1
+        notify(user, "trust", "Welcome as a full member of Circle: your posts now appear straight away.")
+        return True
+    posts = config("BOARD_TRUST2_POSTS", 20)
+    days = config("BOARD_TRUST2_DAYS", 30)
+    if (user.approved_post_count or 0) < posts or joined > now - timedelta(days=days):
         return False
-    user.trust_level = 1
-    notify(user, "trust", "Welcome as a full member of Circle: your posts now appear straight away.")
+    recent = db.session.scalar(select(Sanction.id).where(
+        Sanction.user_id == user.id, Sanction.created_at >= now - timedelta(days=SANCTION_FREE_DAYS)).limit(1))
+    if recent is not None:
+        return False
+    user.trust_level = 2
+    notify(user, "trust", "You are now an established member of Circle: thank you for being part of it.")
     return True
 
 
@@ -218,6 +238,7 @@ def report_content(reporter: User, reason: str, note: str = "", *, target) -> Re
         moderator = reporter if reporter.is_staff else None
         kind.hide(target)
         audit(moderator, "hide" if moderator else "auto_hide", item=item, **kind.audit_refs(target),
-              data={"before_status": PUBLISHED, "after_status": kind.status(target), "weight": item.report_weight})
+              data={**kind.audit_data(target), "before_status": PUBLISHED, "after_status": kind.status(target),
+                    "weight": item.report_weight})
     db.session.flush()
     return report

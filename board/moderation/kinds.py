@@ -78,6 +78,9 @@ class ModeratedKind(ABC):
     review_reason: str = ""  # shown as why a pending item is here when the rules gave no reason
     returns_published: bool = False  # a published (reported) one can be returned to its author
     edits_published: bool = False  # moderators may edit a published (reported) one
+    # Private content (messages) is read only on its item's page, each look written to the audit
+    # log ("view_private"); queue lists show no text of it.
+    private: bool = False
 
     # ---------------------------------------------------------------- reading
 
@@ -120,6 +123,11 @@ class ModeratedKind(ABC):
     @abstractmethod
     def audit_refs(self, target) -> dict:
         """Keyword arguments for `audit()` naming the content (post=..., story=...)."""
+
+    def audit_data(self, target) -> dict:
+        """Extra `data` for audit rows about it, naming what `audit_refs` can't (the audit log has
+        post, thread and story columns only): e.g. {"message_id": ..., "conversation_id": ...}."""
+        return {}
 
     def check_report(self, target, reporter: User) -> None:
         """Raise RuleViolation when `reporter` can't report it (own writing, not public)."""

@@ -68,7 +68,7 @@ def moderate_user(username: str):
             sanctions.lift(current_user, user, "suspend", reason)
             message = "Suspension lifted."
         elif action == "set_trust":
-            level = int(form.level.data) if (form.level.data or "") in ("0", "1") else -1
+            level = int(form.level.data) if (form.level.data or "") in ("0", "1", "2") else -1
             sanctions.set_trust(current_user, user, level, reason)
             message = f"Trust level set to {level}."
         else:

@@ -4,7 +4,7 @@ Thin: load, check the role, call one service, commit once, redirect.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from board.extensions import db
 from board.ids import parse_id
 from board.models import ModerationItem, Post, Topic
 from board.moderation import bp, claims, decisions
-from board.moderation.audit import ACTION_LABELS
+from board.moderation.audit import ACTION_LABELS, audit
 from board.moderation.forms import BulkForm, EditApproveForm, NoteForm, RejectForm, RemoveForm, ReportForm
 from board.moderation.intake import report_content
 from board.moderation.kinds import content_of, queue_kinds
@@ -112,6 +112,7 @@ def _render_item(item: ModerationItem, code: int = 200, **forms):
         edit_form.body.data = edit_body
         edit_form.title.data = edit_title or ""
     unique_ids(edit_form, "edit")
+    show_private = _look_at_private(item, content)
     return render_template(
         "moderation/item.html", item=item, target=target, content_kind=content.kind if content else None,
         edit_has_title=edit_title is not None,
@@ -122,8 +123,25 @@ def _render_item(item: ModerationItem, code: int = 200, **forms):
         remove_form=remove_form,
         edit_form=edit_form, kind_labels=queue_kinds(), action_labels=ACTION_LABELS,
         can_undo=decisions.can_undo(item, current_user), is_old=is_old(item),
-        own=item.subject_user_id == current_user.id, noindex=True,
+        own=item.subject_user_id == current_user.id, show_private=show_private,
+        can_reach_out="messages.outreach" in current_app.view_functions and (
+            item.kind in ("crisis", "report") or item.priority >= 2) and item.subject_user_id not in (
+            None, current_user.id),
+        noindex=True,
     ), code
+
+
+def _look_at_private(item: ModerationItem, content) -> bool:
+    """A private kind (`ModeratedKind.private`, e.g. messages) is shown only on its item's page,
+    and each look is written to the audit log ("view_private") and committed before it is shown."""
+    if content is None or content.kind is None or not content.kind.private:
+        return False
+    if content.target is None:
+        return False
+    kind, target = content.kind, content.target
+    audit(current_user, "view_private", item=item, **kind.audit_refs(target), data=kind.audit_data(target))
+    db.session.commit()
+    return True
 
 
 @bp.get("/moderation/items/<int:item_id>")

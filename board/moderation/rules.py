@@ -16,6 +16,8 @@ Precedence when several rules fire (see `evaluate`):
    pending until a moderator approves it.
 4. **flag** (a watched phrase set to flag): published and queued.
 5. otherwise **publish**.
+
+Private messages (kind "message") combine a little differently: see `combine_message`.
 """
 from __future__ import annotations
 
@@ -149,6 +151,18 @@ def count_links(text: str) -> int:
     return len(_LINK.findall(text or ""))
 
 
+def check_message_links(author, text: str, context: dict) -> list[Finding]:
+    """A private message with a link from a member below trust level 2 waits for a moderator
+    (links to "shops", payment pages and off-site chats are how scams reach people)."""
+    if context.get("kind") != "message" or _is_staff(author) or _trust(author) >= 2:
+        return []
+    n = count_links(text)
+    if not n:
+        return []
+    return [Finding(REVIEW, f"{n} link{'s' if n != 1 else ''} in a private message from a member below "
+                            "trust level 2")]
+
+
 def check_links(author, text: str, context: dict) -> list[Finding]:
     """New members (trust level 0) may include at most `max_links` links."""
     if _is_staff(author) or _trust(author) >= 1:
@@ -206,8 +220,9 @@ def check_duplicate(author, text: str, context: dict) -> list[Finding]:
 # ---------------------------------------------------------------- trust
 
 def check_trust(author, text: str, context: dict) -> list[Finding]:
-    """Every post by a new member (trust level 0) waits for a moderator."""
-    if _is_staff(author) or _trust(author) >= 1:
+    """Every post by a new member (trust level 0) waits for a moderator. (Not private messages:
+    new members can write only to moderators, see board/messages/services.py.)"""
+    if context.get("kind") == "message" or _is_staff(author) or _trust(author) >= 1:
         return []
     return [Finding(REVIEW, "New member: first posts are reviewed")]
 
@@ -222,7 +237,7 @@ def _trust(author) -> int:
 
 # ---------------------------------------------------------------- combination
 
-RULES = (check_crisis, check_duplicate, check_watched_words, check_links, check_trust)
+RULES = (check_crisis, check_duplicate, check_watched_words, check_links, check_message_links, check_trust)
 
 
 def evaluate(author, text: str, context: dict | None = None) -> Verdict:
@@ -231,7 +246,25 @@ def evaluate(author, text: str, context: dict | None = None) -> Verdict:
     findings: list[Finding] = []
     for rule in RULES:
         findings.extend(rule(author, text, context))
+    if context.get("kind") == "message":
+        return combine_message(findings)
     return combine(findings)
+
+
+def combine_message(findings: list[Finding]) -> Verdict:
+    """A private message goes to one or a few people, not to the public, so nothing that worries
+    a rule reaches them before a moderator has looked: "flag" holds it like "review". Crisis
+    language still never refuses the message and is urgent; a message that is crisis wording AND
+    a scam pattern or a link is held (urgent) rather than delivered."""
+    verdict = combine(findings)
+    worrying = [f for f in findings if f.priority < PRIORITY_URGENT and f.action in (REVIEW, FLAG, BLOCK)]
+    if verdict.crisis:
+        if worrying:
+            return Verdict(action=REVIEW, priority=PRIORITY_URGENT, reasons=verdict.reasons, crisis=True)
+        return verdict
+    if verdict.action == FLAG:
+        return Verdict(action=REVIEW, priority=verdict.priority, reasons=verdict.reasons)
+    return verdict
 
 
 def combine(findings: list[Finding]) -> Verdict:

@@ -114,8 +114,8 @@ def lift(moderator: User, user: User, kind: str, reason: str = "") -> None:
 
 def set_trust(actor: User | None, user: User, level: int, reason: str = "") -> None:
     """Set a member's trust level by hand (actor None: an operator at the command line)."""
-    if level not in (0, 1):
-        raise RuleViolation("Trust level must be 0 (new) or 1 (member).", "level")
+    if level not in (0, 1, 2):
+        raise RuleViolation("Trust level must be 0 (new), 1 (member) or 2 (established).", "level")
     if actor is not None and not can_moderate_user(actor, user):
         raise PermissionDenied("You can't change this person's trust level.")
     before = user.trust_level

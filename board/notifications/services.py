@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from board.extensions import db
-from board.models import Notification, User, utcnow
+from board.models import ConversationMember, Notification, User, utcnow
 
 
 def notify(user: User | None, kind: str, text: str, url: str = "", actor: User | None = None) -> Notification | None:
@@ -22,6 +22,27 @@ def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     ) or 0
+
+
+def header_count_columns(viewer):
+    """The navigation's three counts as scalar subqueries for `viewer` (an id or a bound parameter):
+    unread notifications, conversations with unread messages, message requests waiting. Pages that
+    already run a query for the member add these as columns instead of a query of their own."""
+    notes = select(func.count(Notification.id)).where(
+        Notification.user_id == viewer, Notification.read_at.is_(None)).scalar_subquery()
+    unread = select(func.count(ConversationMember.id)).where(
+        ConversationMember.user_id == viewer, ConversationMember.unread_count > 0,
+        ConversationMember.state == "active").scalar_subquery()
+    requests = select(func.count(ConversationMember.id)).where(
+        ConversationMember.user_id == viewer, ConversationMember.state == "request",
+        ConversationMember.last_activity_at.is_not(None)).scalar_subquery()
+    return notes.label("unread_notifications"), unread.label("unread_messages"), requests.label("message_requests")
+
+
+def header_counts(user: User) -> tuple[int, int, int]:
+    """(unread notifications, conversations with unread messages, message requests) in one query."""
+    row = db.session.execute(select(*header_count_columns(user.id))).one()
+    return tuple(n or 0 for n in row)
 
 
 def mark_all_read(user: User) -> None:

@@ -162,6 +162,9 @@ def export_member_data(user: User) -> dict:
         for s in db.session.scalars(select(Sanction).where(Sanction.user_id == user.id).order_by(Sanction.id))
     ]
     data["notification_settings"] = _following_export(user)
+    from board.messages.services import export_for as messages_export
+
+    data["private_messages"] = messages_export(user)
     return data
 
 
@@ -317,6 +320,11 @@ def _forget_activity(user: User, names: list[str]) -> None:
         forget_user = None
     if forget_user is not None:
         forget_user(user)
+    # Private messages: their text goes (others read "message removed", from "a former member"),
+    # they leave every conversation, their blocks and message settings go.
+    from board.messages.services import forget_user as forget_messages
+
+    forget_messages(user)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     # Others' notifications name the member ("alice replied…"): say "a former member" instead.
     for note in db.session.scalars(select(Notification).where(Notification.actor_id == user.id)):

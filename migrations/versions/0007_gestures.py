@@ -12,13 +12,13 @@ bookmarks, server-side drafts
   unchanged, so no count is lost. The downgrade moves them back.
 
 Revision ID: 0007_gestures
-Revises: 0005_staff_security
+Revises: 0006_messages
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_gestures"
-down_revision = "0005_staff_security"
+down_revision = "0006_messages"
 branch_labels = None
 depends_on = None
 

@@ -31,6 +31,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("users") as batch:
-        for name, _column in reversed(COLUMNS):
-            batch.drop_column(name)
+    # Plain DROP COLUMN (SQLite >= 3.35): rebuilding users in batch mode with foreign keys on
+    # would cascade-delete everything that belongs to a member.
+    for name, _column in reversed(COLUMNS):
+        op.drop_column("users", name)

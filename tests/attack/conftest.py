@@ -72,12 +72,22 @@ class World:
             db.session.commit()
             item_id = db.session.scalar(select(ModerationItem.id).where(
                 ModerationItem.content_kind == "post", ModerationItem.target_id == self.pending.id))
+            # A private conversation between the owner and the other member (issue 15): the owner's
+            # first message, accepted. Only those two may open it; only "other" may report it.
+            from board.messages import services as messages
+            from board.models import User
+
+            first = messages.start_conversation(db.session.get(User, u["owner"].id), "other", "Owner's private words")
+            messages.accept_request(db.session.get(User, u["other member"].id), first.conversation_id)
+            db.session.commit()
+            conversation_id, message_id = first.conversation_id, first.id
             self.values = {
                 "story_id": story.id, "item_id": item_id, "thread_id": self.thread.id,
                 "slug": "newly-diagnosed", "post_id": self.reply.id, "username": "owner",
                 "notification_id": note.id, "draft_id": draft.id, "word_id": db.session.scalar(select(WatchedWord.id)),
                 "reason_id": db.session.scalar(select(CannedReason.id)), "token": "not-a-real-token",
                 "credential_id": 999_999, "session_id": 999_999,
+                "id": conversation_id, "message_id": message_id,
             }
 
     def client(self, role):

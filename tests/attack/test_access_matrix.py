@@ -86,6 +86,13 @@ EXPECTED: dict[str, str] = {
     "GET gestures.drafts":                   MEMBERS,
     "GET gestures.post_reactions":           MEMBERS,
     "GET gestures.story_reactions":          MEMBERS,
+    "GET messages.inbox":                    MEMBERS,
+    "GET messages.requests":                 MEMBERS,
+    "GET messages.new":                      MEMBERS,
+    "GET messages.settings":                 MEMBERS,
+    "GET messages.conversation":             "L 404 404 404 200 200 404 L 404 404",  # its two members only
+    "GET messages.report":                   "L 404 404 404 404 200 404 L 404 404",  # the owner's message: "other" only
+    "GET messages.outreach":                 "L 403 403 403 403 403 403 L 404 404",  # a pending item: nobody to reach
     # ------------------------------------------------------------------ POST
     #                                        anon unver new member owner other silenced susp mod admin
     "POST auth.login":                       "400 302 302 302 302 302 302 400 302 302",
@@ -170,9 +177,6 @@ EXPECTED: dict[str, str] = {
     "POST auth.end_session_from_mail":       "404 404 404 404 404 404 404 404 404 404",
     "POST auth.welcomer":                    "L 302 302 302 302 302 302 L 302 302",
     "GET moderation.health_dashboard":       STAFF,
-    "GET moderation.guide":                  STAFF,  # issue 13's pages, missing from the table before
-    "GET moderation.edit_guide":             ADMIN,
-    "POST moderation.edit_guide":            ADMIN_FORM,
     "POST moderation.health_settings":       ADMIN_FORM,
     "POST gestures.react_post":              "L 400 400 400 400 400 400 L 400 400",  # no reaction named
     "POST gestures.react_story":             "L 400 400 400 400 400 400 L 400 400",
@@ -181,6 +185,16 @@ EXPECTED: dict[str, str] = {
     "POST gestures.bookmark_story":          "L 303 303 303 303 303 303 L 303 303",
     "POST gestures.save_draft":              "L 404 404 404 404 404 404 L 404 404",  # no place named
     "POST gestures.delete_draft":            "L 404 404 404 303 404 404 L 404 404",  # only your own
+    "POST messages.new":                     MEMBER_FORM,
+    "POST messages.settings":                MEMBER_FORM,
+    "POST messages.reply":                   "L 404 404 404 400 400 404 L 404 404",
+    "POST messages.archive":                 "L 404 404 404 302 302 404 L 404 404",
+    "POST messages.leave":                   "L 404 404 404 302 302 404 L 404 404",
+    "POST messages.accept":                  "L 404 404 404 404 404 404 L 404 404",  # no request is waiting
+    "POST messages.decline":                 "L 404 404 404 404 404 404 L 404 404",
+    "POST messages.report":                  "L 404 404 404 404 400 404 L 404 404",
+    "POST messages.block":                   "L 302 302 302 302 302 302 L 302 302",  # toggles; yourself: refused kindly
+    "POST messages.outreach":                "L 403 403 403 403 403 403 L 404 404",
 }
 
 
@@ -191,7 +205,7 @@ def _requests(app):
             out.append((f"{method} {endpoint}", method, rule))
     # GETs first, then POSTs; the destructive ones late and logging out last, so they
     # cannot change the answer of the requests after them.
-    late = ("delete", "withdraw", "remove", "reject", "undo")
+    late = ("delete", "withdraw", "remove", "reject", "undo", "leave")
     out.sort(key=lambda r: ("logout" in r[0], r[1] == "POST", any(w in r[0] for w in late), r[2].rule))
     return out
 

@@ -79,6 +79,8 @@ FORMS = {
     "mod-move": F("mod", "/moderation/threads/{thread}/move", topic="2", reason="better fit"),
     "mod-dismiss": F("mod", "/moderation/items/{item}/dismiss", note="Nothing wrong"),
     "mod-remove": F("mod", "/moderation/items/{item}/remove", note="Removed because"),
+    "message-new": F("member", "/messages/new", to="reporter", body="Hello from the fuzzer"),
+    "message-settings": F("member", "/settings/messages", who_may_write="known", mail_mode="daily"),
     "search": F("anon", "GET /search", q="hello", kind="posts", topic="newly-diagnosed", when="week",
                                            sort="newest", after="abc"),
 }
@@ -132,6 +134,9 @@ def invariant_problems(app) -> list[str]:
                 out.append(f"moderation item {item.id} has not exactly one target")
         htmls = [h for (h,) in s.execute(select(Post.body_html))] + [h for (h,) in s.execute(select(Story.body_html))]
         htmls += [h for (h,) in s.execute(select(User.bio_html)) if h]
+        from board.models import Message
+
+        htmls += [h for (h,) in s.execute(select(Message.body_html)) if h]
         for h in htmls:
             out += structural_problems(h)
         # No NUL or lone surrogate in any text column of any table (PostgreSQL would refuse

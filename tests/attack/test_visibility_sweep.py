@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from board.extensions import db
 from board.markup import render_markdown
-from board.models import Post, Story, StoryTheme, Thread, Topic, User
+from board.models import Conversation, Message, Post, Story, StoryTheme, Thread, Topic, User
 from tests.attack.conftest import routes
 from tests.conftest import login
 
@@ -35,6 +35,7 @@ def marker(kind: str, status: str) -> str:
 def seed(app, make):
     writer = make.user("writer")
     make.user("other")
+    make.user("friend")
     anon = make.user(ANON_NAME, display_name=ANON_DISPLAY)
     public = make.thread(writer, title="A perfectly public thread", body="Public words")
     markers, made = [], []
@@ -82,6 +83,22 @@ def seed(app, make):
         db.session.flush()
         db.session.add(StoryTheme(story_id=s.id, theme="newly-diagnosed"))
         db.session.commit()
+        # Private messages (issue 15): a conversation between the writer and a friend, with a delivered
+        # message, one held for review and one returned. None of it may show to anyone else.
+        from board.messages import services as messages
+        from board.moderation.lists import seed_moderation
+
+        seed_moderation()
+        friend = db.session.scalar(select(User).where(User.username == "friend"))
+        writer_user = db.session.get(User, writer.id)
+        first = messages.start_conversation(writer_user, "friend", f"Hello {marker('message', 'published')} quokka")
+        messages.accept_request(friend, first.conversation_id)
+        conversation = first.conversation
+        messages.reply(writer_user, conversation, f"{marker('message', 'pending')} message me on whatsapp")
+        refused = messages.reply(friend, conversation, f"{marker('message', 'rejected')} buy now")
+        refused.status = "rejected"
+        db.session.commit()
+        markers += [marker("message", s) for s in ("published", "pending", "rejected")]
     return markers + list(ANON_IDENTITY)
 
 
@@ -93,6 +110,8 @@ def _values(app):
             "story_id": db.session.scalars(select(Story.id)).all(),
             "slug": db.session.scalars(select(Topic.slug)).all(),
             "username": db.session.scalars(select(User.username)).all(),
+            "id": db.session.scalars(select(Conversation.id)).all(),
+            "message_id": db.session.scalars(select(Message.id)).all(),
         }
 
 
@@ -180,3 +199,4 @@ def test_markers_are_really_there_for_their_author(app, make):
     assert marker("thread", "pending") in text
     assert marker("reply", "rejected") in text
     assert marker("story", "draft") in text
+    assert marker("message", "published") in text and marker("message", "pending") in text

@@ -154,6 +154,21 @@ PAGE_TYPES = [
     PageType("who-reacted", ("gestures.post_reactions",), go(lambda w: f"/posts/{w.quote.id}/reactions"),
              viewer="alice", prepare=lambda w: w.client(w.alice).post(f"/posts/{w.quote.id}/react",
                                                                       data={"reaction": "love"})),
+    PageType("messages-inbox", ("messages.inbox",), go("/messages"), viewer="alice", prepare=lambda w: w.conversation()),
+    PageType("messages-conversation", ("messages.conversation",), go(lambda w: f"/messages/{w.conversation_id}"),
+             viewer="bob", prepare=lambda w: w.conversation()),
+    PageType("messages-requests", ("messages.requests",), go("/messages/requests"), viewer="alice",
+             prepare=lambda w: w.message_request()),
+    PageType("messages-new-errors", ("messages.new",), submit_empty("/messages/new?to=bob", "Send"), viewer="alice"),
+    PageType("messages-settings", ("messages.settings",), go("/settings/messages"), viewer="alice"),
+    PageType("messages-report", ("messages.report",), go(lambda w: f"/messages/{w.request_message_id}/report"),
+             viewer="alice",
+             prepare=lambda w: w.message_request()),
+    PageType("moderation-message-item", ("moderation.item", "messages.report"),
+             go(lambda w: f"/moderation/items/{w.message_item_id}"), viewer="mod", prepare=lambda w: w.message_report()),
+    PageType("messages-outreach", ("messages.outreach",),
+             go(lambda w: f"/moderation/items/{w.message_item_id}/message"), viewer="mod",
+             prepare=lambda w: w.message_report()),
 ]
 
 

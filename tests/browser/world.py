@@ -148,6 +148,47 @@ class World:
             r = c.post(url)
             assert r.status_code in (302, 303), (url, r.status_code)
 
+    # ------------------------------------------------------------ private messages (issue 15)
+    def message_request(self):
+        """Bob writes to Alice for the first time: a request waiting for her."""
+        r = self.client(self.bob).post("/messages/new", data={
+            "to": "alice", "body": "Hello Alice, your scan-day thread helped me. **Thank you.**"})
+        assert r.status_code in (302, 303), r.get_data(as_text=True)[:500]
+        self.conversation_id = int(r.headers["Location"].rsplit("/", 1)[1].split("#")[0])
+        from board.extensions import db
+        from board.models import Message
+
+        with self.app.app_context():
+            self.request_message_id = db.session.scalar(select(Message.id).where(
+                Message.conversation_id == self.conversation_id))
+        return self.conversation_id
+
+    def conversation(self):
+        """Alice accepts Bob's request and they talk; returns the conversation id."""
+        cid = self.message_request()
+        a = self.client(self.alice)
+        assert a.post(f"/messages/requests/{cid}/accept").status_code in (302, 303)
+        a.post(f"/messages/{cid}/reply", data={"body": "Thank you Bob. How are you doing this week?"})
+        self.client(self.bob).post(f"/messages/{cid}/reply", data={"body": "Tired, but *good*. Scan on Friday."})
+        return cid
+
+    def message_report(self):
+        """Alice reports Bob's latest message; returns the moderation item id."""
+        from board.extensions import db
+        from board.models import Message, ModerationItem
+
+        cid = self.conversation()
+        with self.app.app_context():
+            message_id = db.session.scalar(select(Message.id).where(Message.conversation_id == cid,
+                                                                    Message.author_id == self.bob.id)
+                                           .order_by(Message.id.desc()))
+        r = self.client(self.alice).post(f"/messages/{message_id}/report", data={"reason": "unkind", "note": ""})
+        assert r.status_code in (302, 303), r.status_code
+        with self.app.app_context():
+            self.message_item_id = db.session.scalar(select(ModerationItem.id).where(
+                ModerationItem.content_kind == "message", ModerationItem.target_id == message_id))
+        return self.message_item_id
+
     def notifications_for_newbie(self):
         """Approve the newbie's pending reply so they get a notification."""
         post = self.pending_reply()

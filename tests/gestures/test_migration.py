@@ -24,7 +24,7 @@ STORY = ("INSERT INTO stories (id, author_id, title, body_source, body_html, sta
 def test_story_reactions_become_helped_reactions_and_back(tmp_path):
     app = create_app(_base_config(f"sqlite:///{tmp_path / 'm.sqlite'}"))
     with app.app_context():
-        upgrade(revision="0005_staff_security")
+        upgrade(revision="0006_messages")
         with db.engine.begin() as conn:
             for uid, name in ((1, "author"), (2, "reader1"), (3, "reader2")):
                 conn.execute(text(USER), {"id": uid, "name": name})
@@ -39,7 +39,7 @@ def test_story_reactions_become_helped_reactions_and_back(tmp_path):
             assert conn.execute(text("SELECT helped_count FROM stories")).scalar() == 2
             triggers = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))}
             assert {"search_posts_ai", "search_posts_au", "search_posts_ad", "search_stories_au"} <= triggers
-        downgrade(revision="0005_staff_security")
+        downgrade(revision="0006_messages")
         with db.engine.connect() as conn:
             back = conn.execute(text("SELECT story_id, user_id FROM story_reactions ORDER BY user_id")).all()
             assert [tuple(r) for r in back] == [(1, 2), (1, 3)]

@@ -46,6 +46,7 @@ EXPECTED = {
     "moderation.edit_guide": "admin",
     "moderation.health_dashboard": "moderator",
     "moderation.health_settings": "admin",
+    "messages.outreach": "moderator",  # /moderation/items/<id>/message: "Message this member privately"
     "notifications.index": "new member",
     "notifications.mark_read": "new member",
     "notifications.open_one": "new member",
