@@ -88,6 +88,10 @@ def test_visitors_with_a_session_or_a_text_size_get_their_own_page(app, thread):
     page = large.get(url)
     assert page.headers["X-Circle-Cache"] == "miss" and 'class="text-larger theme-auto"' in page.get_data(as_text=True)
     assert large.get(url).headers["X-Circle-Cache"] == "hit"
+    dark = app.test_client()  # a visitor's theme gets its own page too
+    dark.set_cookie("theme", "dark")
+    page = dark.get(url)
+    assert page.headers["X-Circle-Cache"] == "miss" and 'class="text-normal theme-dark"' in page.get_data(as_text=True)
     with_session = app.test_client()
     with with_session.session_transaction() as sess:  # e.g. a CSRF token or a message waiting for them
         sess["_flashes"] = [("info", "You are logged out. Take care.")]
