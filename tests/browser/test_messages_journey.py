@@ -61,6 +61,9 @@ def test_two_members_talk_privately_one_reports_and_a_moderator_handles_it(app, 
 
     # Bob sees the request with Alice's profile summary, and accepts.
     bob.goto(base + "/")
+    menu = bob.locator("summary.menu-button")
+    if menu.is_visible():  # on a phone the navigation sits in the menu
+        menu.click()
     _go(bob, bob.get_by_role("link", name="Messages").first)
     _go(bob, bob.get_by_role("link", name="Message requests"))
     assert "From Alice M." in bob.content() and "Could we talk sometimes?" in bob.content()
@@ -103,9 +106,9 @@ def test_two_members_talk_privately_one_reports_and_a_moderator_handles_it(app, 
     assert "zqlater" in content and "So glad" in content and "Stable, thank goodness" in content
     assert "How did the last scan go?" not in content and "Could we talk sometimes?" not in content
     screenshot(mod, "messages-moderator-item")
-    mod.get_by_label("Note to the author (optional)").fill("Please don't sell things in private messages.")
+    mod.get_by_label("In your own words, to the author").fill("Please don't sell things in private messages.")
     _go(mod, mod.get_by_role("button", name="Remove"))
-    assert "Removed." in mod.content()
+    assert "Removed, and the author told why." in mod.content()
     mod.goto(base + "/moderation/log")
     assert "Read a private message (queue item)" in mod.content()
     conversation = alice.url.split("#")[0]
