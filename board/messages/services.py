@@ -178,7 +178,7 @@ def clean_body(body: str | None) -> str:
 
 def parse_recipients(value: str | None) -> list[str]:
     names = []
-    for part in (value or "").replace(";", ",").replace("\n", ",").split(","):
+    for part in clean_text(value or "").replace(";", ",").replace("\n", ",").split(","):
         name = part.strip().lstrip("@").lower()
         if name and name not in names:
             names.append(name)
