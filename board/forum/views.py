@@ -20,7 +20,7 @@ from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
 from board.models import Post, PostRevision, Thread, Topic
 from board.moderation import intake
-from board.moderation.care import notice_if_crisis
+from board.moderation.care import notice_if_crisis, refused_with_crisis
 from board.permissions import (
     PermissionDenied, can_reply, get_post_for, posting_block_reason,
 )
@@ -142,7 +142,7 @@ def new_thread(slug: str):
         except PermissionDenied as exc:
             form.form_errors.append(exc.message)
             db.session.rollback()
-            notice_if_crisis(form.title.data, form.body.data)
+            refused_with_crisis(current_user, form.title.data, form.body.data, why=exc.message)
             return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT,
                                    draft_place=place), 403
         else:
@@ -286,7 +286,7 @@ def reply(thread_id: int):
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
-            notice_if_crisis(form.body.data)
+            refused_with_crisis(current_user, form.body.data, why=exc.message)
             return _render_reply(thread, form, reply_to, 403)
         else:
             gestures.discard_draft(current_user, place)
@@ -331,7 +331,7 @@ def edit_post(post_id: int):
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
-            notice_if_crisis(form.title.data, form.body.data)
+            refused_with_crisis(current_user, form.title.data, form.body.data, why=exc.message)
             return render_template("forum/edit_post.html", post=post, form=form, body_hint=BODY_HINT), 403
         else:
             db.session.commit()

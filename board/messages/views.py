@@ -17,7 +17,7 @@ from board.ids import parse_id
 from board.messages import bp, services
 from board.messages.forms import BODY_HINT, MessageForm, MessageSettingsForm, NewConversationForm, OutreachForm
 from board.models import Conversation, ModerationItem, User
-from board.moderation.care import flash_crisis_notice, needs_crisis_notice, notice_if_crisis
+from board.moderation.care import flash_crisis_notice, needs_crisis_notice, notice_if_crisis, refused_with_crisis
 from board.moderation.forms import ReportForm
 from board.permissions import PermissionDenied, moderator_required
 from board.security import message_limit, report_limit
@@ -105,7 +105,7 @@ def new():
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
-            notice_if_crisis(form.body.data)
+            refused_with_crisis(current_user, form.body.data, why=exc.message)
             return render_template("messages/new.html", form=form, body_hint=BODY_HINT, noindex=True), 403
         else:
             db.session.commit()
@@ -153,7 +153,7 @@ def reply(id: int):
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
-            notice_if_crisis(form.body.data)
+            refused_with_crisis(current_user, form.body.data, why=exc.message)
             return _render_conversation(services.conversation_view(current_user, id), form, 403)
         else:
             db.session.commit()

@@ -12,17 +12,20 @@ kept out of other people's inboxes.
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 
 from flask import current_app, flash, g, has_app_context, has_request_context
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from board.extensions import db
 from board.models import Post, WatchedWord
 from board.moderation.crisis import CATEGORY_LABELS, CrisisMatch, detect
 
 CRISIS_WORD_ACTION = "crisis"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,27 @@ def notice_if_crisis(*texts: str | None) -> None:
     text goes back to her, and if it speaks of crisis she sees where to get help all the same."""
     if needs_crisis_notice("\n\n".join(t for t in texts if t)):
         flash_crisis_notice()
+
+
+def refused_with_crisis(author, *texts: str | None, why: str) -> None:
+    """Her writing was refused outright (`PermissionDenied`: silenced, suspended, unconfirmed, not
+    allowed here), so no post will carry it to the queue. If it speaks of crisis she sees where to
+    get help, and moderators get an urgent item about her with her words — a missed crisis is the
+    worst failure this site can have. Called after the view rolled back; commits on its own."""
+    text = "\n\n".join(t for t in texts if t)
+    if not needs_crisis_notice(text):
+        return
+    flash_crisis_notice()
+    if author is None or not getattr(author, "is_authenticated", False):
+        return
+    from board.moderation import intake
+
+    try:
+        intake.alert_unposted_crisis(author, text, why)
+        db.session.commit()
+    except SQLAlchemyError:  # the database is away: she still has her words and the helplines
+        db.session.rollback()
+        log.exception("could not queue an urgent item for unposted crisis words (member %s)", author.id)
 
 
 def flash_crisis_notice() -> None:

@@ -71,6 +71,13 @@ def approve(item: ModerationItem, moderator: User, note: str = "") -> Moderation
     ensure_open(item, moderator)
     note = clean_text(note)  # no NUL/control characters in notes, audit rows or notifications
     content = _content(item)
+    if item.kind == "crisis" and item.content_kind is None and item.user_id is not None:
+        # About a member whose crisis words could not be posted: nothing to keep, only care to log
+        decide(item, moderator, "handled", note=note)
+        audit(moderator, "handled", item=item, target_user=item.user, reason=note,
+              data={"before_status": "", "after_status": ""})
+        db.session.flush()
+        return item
     if content.gone:
         raise RuleViolation("The author deleted or took back this, so there is nothing to approve. You can dismiss it.", None)
     kind, target = content.kind, content.target

@@ -11,7 +11,7 @@ from wtforms.validators import Length
 from board import site_pages
 from board.domain import RuleViolation
 from board.extensions import db
-from board.moderation import bp, care
+from board.moderation import bp, care, intake
 from board.moderation.kinds import content_of
 from board.permissions import admin_required, moderator_required
 
@@ -35,7 +35,9 @@ def _crisis_helpers():
 def _crisis_source(item) -> str:
     """The words that were screened (title and body), through the item's kind."""
     content = content_of(item)
-    if content is None or content.kind is None or content.target is None:
+    if content is None:
+        return intake.unposted_words(item)  # an item about a member's unposted crisis words
+    if content.kind is None or content.target is None:
         return ""
     title, body = content.kind.edit_fields(content.target)
     return "\n\n".join(part for part in (title, body) if part)

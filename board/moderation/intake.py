@@ -119,6 +119,39 @@ def new_item(item_kind: str, kind: ModeratedKind, target, *, priority: int = PRI
     return item
 
 
+UNPOSTED_WORDS = "Their words: "  # how an item about unposted crisis words keeps them (see below)
+UNPOSTED_MAX = 4000
+
+
+def alert_unposted_crisis(author: User, text: str, why: str) -> ModerationItem:
+    """Crisis words a member could not post (silenced, suspended, unconfirmed address, a topic she
+    may not write in): her text went back to her with the helplines, and moderators hear of it all
+    the same: an urgent item about her (not about content: nothing was saved), carrying her words.
+    One open item per member; a second attempt adds its words to it."""
+    words = UNPOSTED_WORDS + clean_text(text).strip()[:UNPOSTED_MAX]
+    reason = f"Crisis words in something they could not post ({clean_text(why).strip()[:300]})"
+    item = db.session.scalar(
+        select(ModerationItem).where(ModerationItem.state == ITEM_OPEN, ModerationItem.kind == "crisis",
+                                     ModerationItem.content_kind.is_(None), ModerationItem.user_id == author.id)
+        .order_by(ModerationItem.id).limit(1))
+    if item is not None:
+        merge(item, PRIORITY_URGENT, [reason, words])
+        return item
+    item = ModerationItem(kind="crisis", priority=PRIORITY_URGENT, state=ITEM_OPEN, reasons=[reason, words],
+                          user_id=author.id, subject_user_id=author.id, created_at=utcnow())
+    db.session.add(item)
+    db.session.flush()
+    _alert_moderators(item)
+    return item
+
+
+def unposted_words(item: ModerationItem) -> str:
+    """The words kept on an item about unposted crisis words ("" for any other item)."""
+    if item.content_kind is not None:
+        return ""
+    return "\n\n".join(r[len(UNPOSTED_WORDS):] for r in (item.reasons or []) if r.startswith(UNPOSTED_WORDS))
+
+
 def merge(item: ModerationItem, priority: int, reasons) -> None:
     was_urgent = item.priority >= PRIORITY_URGENT
     item.priority = max(item.priority, priority)

@@ -13,7 +13,7 @@ from board.markup import excerpt
 from board.models import Story
 from board.models.moderation import REPORT_REASONS
 from board.moderation import intake as moderation
-from board.moderation.care import flash_crisis_notice, notice_if_crisis
+from board.moderation.care import flash_crisis_notice, notice_if_crisis, refused_with_crisis
 from board.gestures import services as gestures
 from board.gestures.render import story_gestures
 from board.permissions import PermissionDenied, can_edit_story, can_withdraw_story, posting_block_reason
@@ -99,8 +99,11 @@ def _preview(form: StoryForm) -> str:
     )
 
 
-def _render_form(form: StoryForm, story: Story | None, code: int = 200):
-    if code >= 400:  # not saved: her words go back to her, with help if they speak of crisis
+def _render_form(form: StoryForm, story: Story | None, code: int = 200, refused: str | None = None):
+    """`refused`: why she may not write (403); moderators also hear of crisis words then."""
+    if refused is not None:
+        refused_with_crisis(current_user, form.title.data, form.body.data, why=refused)
+    elif code >= 400:  # not saved: her words go back to her, with help if they speak of crisis
         notice_if_crisis(form.title.data, form.body.data)
     examples = {
         style: render_signature(
@@ -247,7 +250,7 @@ def new():
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
-            return _render_form(form, None, 403)
+            return _render_form(form, None, 403, refused=exc.message)
         else:
             gestures.discard_draft(current_user, _draft_place(None))
             db.session.commit()
@@ -276,7 +279,7 @@ def edit(story_id: int):
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
-            return _render_form(form, story, 403)
+            return _render_form(form, story, 403, refused=exc.message)
         else:
             gestures.discard_draft(current_user, _draft_place(story))
             db.session.commit()

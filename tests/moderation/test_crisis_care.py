@@ -11,6 +11,7 @@ from board.models import Follow, ModerationAction, Notification, Post, SitePageR
 from board.moderation.rules import PRIORITY_URGENT
 from tests.following.conftest import deliver, mail_app, smtp  # noqa: F401
 from tests.moderation.conftest import items
+from tests.stories.conftest import story_form
 
 CRISIS_BODY = "Third line of treatment failed. I don't want to go on anymore. I haven't told my husband."
 
@@ -266,3 +267,65 @@ def test_a_rate_limited_crisis_post_shows_help_with_the_kept_words(app, member, 
     text = r.get_data(as_text=True)
     assert r.status_code == 429
     assert "want to go on anymore" in text and "You don't have to face this alone" in text
+
+
+def _silence(app, moderator, member):
+    from board.moderation import sanctions
+    from tests.moderation.conftest import user
+
+    with app.app_context():
+        sanctions.silence(user(moderator), user(member), 3, "Cooling off after an argument")
+        db.session.commit()
+
+
+def test_a_silenced_members_crisis_words_reach_moderators_though_nothing_was_posted(
+        app, make, member, moderator, browser):
+    thread = make.thread(moderator, title="Evening check-in", body="How is everyone tonight?")
+    _silence(app, moderator, member)
+    c = browser(member)
+    r = c.post("/topics/newly-diagnosed/new", data={"title": "Tonight", "body": CRISIS_BODY})
+    assert r.status_code == 403
+    page = r.get_data(as_text=True)
+    assert "You don't have to face this alone" in page and "I haven&#39;t told my husband" in page  # help, words kept
+    # a second attempt (a reply elsewhere) joins the same urgent item, it does not open another
+    assert c.post(f"/threads/{thread.id}/reply", data={"body": "I want to die tonight"}).status_code == 403
+    with app.app_context():
+        (item,) = items()
+        assert item.kind == "crisis" and item.priority == PRIORITY_URGENT and item.user_id == member.id
+        assert db.session.scalar(select(Post).where(Post.author_id == member.id)) is None  # nothing published
+        assert sum("Their words: " in reason for reason in item.reasons) == 2
+        mod_note = db.session.scalar(select(Notification).where(Notification.user_id == moderator.id))
+        assert mod_note is not None and f"/moderation/items/{item.id}" in mod_note.url
+    mod = browser(moderator)
+    item_page = mod.get(f"/moderation/items/{item.id}").get_data(as_text=True)
+    assert "could not be posted" in item_page and "<mark>" in item_page
+    assert "go on anymore" in item_page
+    assert "Message this member privately" in item_page
+    assert mod.post(f"/moderation/items/{item.id}/approve", data={"note": "Called her"}).status_code == 302
+    with app.app_context():
+        (action,) = db.session.scalars(select(ModerationAction).where(ModerationAction.item_id == item.id))
+        assert action.action == "handled" and action.target_user_id == member.id
+    assert f"/moderation/items/{item.id}" not in mod.get("/moderation").get_data(as_text=True)  # closed
+
+
+def test_a_silenced_members_ordinary_words_raise_no_item(app, member, moderator, browser):
+    _silence(app, moderator, member)
+    r = browser(member).post("/topics/newly-diagnosed/new", data={"title": "Scans", "body": "Scans were stable, relieved."})
+    assert r.status_code == 403
+    with app.app_context():
+        assert items() == []
+
+
+def test_a_silenced_members_crisis_story_and_message_reach_moderators(app, member, moderator, browser):
+    _silence(app, moderator, member)
+    c = browser(member)
+    r = c.post("/stories/new", data=story_form(body="Lately I keep thinking everyone would be better off without me."))
+    assert r.status_code == 403
+    page = r.get_data(as_text=True)
+    assert "You don't have to face this alone" in page and "better off without me" in page
+    r = c.post("/messages/new", data={"to": moderator.username, "body": "I want to die, please don't tell anyone"})
+    assert r.status_code == 403 and "You don&#39;t have to face this alone" in r.get_data(as_text=True).replace("'", "&#39;")
+    with app.app_context():
+        (item,) = items()
+        assert item.user_id == member.id and item.priority == PRIORITY_URGENT
+        assert sum("Their words: " in reason for reason in item.reasons) == 2  # both attempts, one item
