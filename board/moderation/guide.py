@@ -2,27 +2,15 @@
 (`/moderation/guide/edit`, with the earlier versions listed). Every crisis item links here."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import Length
+from flask import render_template, url_for
 
 from board import site_pages
-from board.domain import RuleViolation
-from board.extensions import db
 from board.moderation import bp, care, intake
 from board.moderation.kinds import content_of
+from board.page_views import edit_page
 from board.permissions import admin_required, moderator_required
 
 GUIDE = "moderator-guide"
-
-
-class PageForm(FlaskForm):
-    """Shape only: the service says what is missing (so the admin's text is always shown again)."""
-
-    title = StringField("Title", validators=[Length(max=site_pages.TITLE_MAX)])
-    body = TextAreaField("The guide (Markdown)", validators=[Length(max=site_pages.BODY_MAX)])
 
 
 @bp.context_processor
@@ -52,23 +40,6 @@ def guide():
 @bp.route("/moderation/guide/edit", methods=["GET", "POST"])
 @admin_required
 def edit_guide():
-    page = site_pages.get_page(GUIDE)
-    form = PageForm()
-    code = 200
-    if request.method == "GET":
-        form.title.data, form.body.data = page.title, page.body_source
-    elif form.validate_on_submit():
-        try:
-            site_pages.update_page(current_user, GUIDE, form.title.data, form.body.data)
-        except RuleViolation as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "body").errors.append(exc.message)
-            code = 400
-        else:
-            db.session.commit()
-            flash("The guide is saved. The earlier version is kept below the form.", "success")
-            return redirect(url_for(".guide"))
-    else:
-        code = 400
-    return render_template("moderation/guide_edit.html", page=page, form=form,
-                           revisions=site_pages.revisions(page), noindex=True), code
+    return edit_page(GUIDE, template="moderation/guide_edit.html", done_url=url_for(".guide"),
+                     body_label="The guide (Markdown)",
+                     saved="The guide is saved. The earlier version is kept below the form.")
