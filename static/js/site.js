@@ -252,12 +252,33 @@
     document.cookie = cookie;
   }
 
+  /* The "Text size and theme" drop-down on wide screens closes with Escape (focus back on its
+     button) or a click elsewhere, as a menu does. Without script it opens and closes on click. */
+  function setUpDisplayMenu() {
+    const menu = document.querySelector('.display-menu');
+    if (!menu) {
+      return;
+    }
+    document.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape' && menu.open) {
+        menu.open = false;
+        menu.querySelector('summary').focus();
+      }
+    });
+    document.addEventListener('click', function (event) {
+      if (menu.open && !menu.contains(event.target)) {
+        menu.open = false;
+      }
+    });
+  }
+
   /* ---------------------------------------------------------------- */
   /* Start                                                             */
   /* ---------------------------------------------------------------- */
 
   function init() {
     setUpTextSizeControl();
+    setUpDisplayMenu();
     setUpSignaturePreview();
     setUpTimeTitles();
     rememberTimeZone();

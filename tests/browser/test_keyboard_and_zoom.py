@@ -48,7 +48,9 @@ UNFOCUSED = """(key) => {
 EXPECTED_STOPS = """(selector) => Array.from(document.querySelectorAll(selector)).filter(el => {
   if (el.closest('[hidden], [inert]')) return false;
   const s = getComputedStyle(el);
-  return s.visibility !== 'hidden' && s.display !== 'none' && el.getClientRects().length > 0;
+  // checkVisibility: also false inside a closed <details> (its content is skipped, not focusable)
+  return s.visibility !== 'hidden' && s.display !== 'none' && el.getClientRects().length > 0
+    && el.checkVisibility({visibilityProperty: true});
 }).length"""
 
 
@@ -264,9 +266,31 @@ def root_font_px(page) -> float:
     return page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
 
 
+def open_display_settings(page):
+    """On a laptop the text size and theme buttons sit in a small drop-down ("Aa Text size")."""
+    summary = page.locator(".display-button")
+    if summary.is_visible() and not page.evaluate("document.querySelector('.display-menu').open"):
+        summary.click()
+
+
+def test_laptop_header_is_one_compact_bar_with_text_size_in_a_drop_down(page, live_server, world):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server + "/")
+    assert page.locator(".site-header").bounding_box()["height"] <= 100
+    assert not page.get_by_role("button", name="Larger").is_visible()
+    summary = page.locator(".display-button")
+    summary.focus()
+    page.keyboard.press("Enter")  # a keyboard opens it
+    assert page.get_by_role("button", name="Larger").is_visible()
+    page.keyboard.press("Escape")  # and Escape closes it, focus back on its button
+    assert not page.get_by_role("button", name="Larger").is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('display-button')")
+
+
 def test_visitor_text_size_sets_a_cookie_and_persists(page, live_server, world):
     page.goto(live_server + f"/threads/{world.thread.id}")
     normal = root_font_px(page)
+    open_display_settings(page)
     button = page.get_by_role("button", name="Larger")
     button.focus()
     page.keyboard.press("Enter")
@@ -277,6 +301,7 @@ def test_visitor_text_size_sets_a_cookie_and_persists(page, live_server, world):
     page.reload()
     assert "text-larger" in page.evaluate("document.documentElement.className").split()
     assert root_font_px(page) >= normal * 1.3
+    open_display_settings(page)
     assert page.get_by_role("button", name="Larger").get_attribute("aria-pressed") == "true"
 
 
@@ -285,6 +310,7 @@ def test_text_size_works_without_javascript(browser, live_server, world):
     try:
         page = context.new_page()
         page.goto(live_server + "/topics/newly-diagnosed")
+        open_display_settings(page)
         page.get_by_role("button", name="Large", exact=True).click()
         page.wait_for_load_state()
         assert page.url.endswith("/topics/newly-diagnosed")  # back where the reader was
@@ -297,6 +323,7 @@ def test_text_size_works_without_javascript(browser, live_server, world):
 def test_member_text_size_is_saved_to_the_account(browser, page, live_server, world, app):
     browser_login(page, live_server, "alice")
     page.goto(live_server + "/")
+    open_display_settings(page)
     page.get_by_role("button", name="Larger").click()
     page.wait_for_load_state()
     assert "text-larger" in page.evaluate("document.documentElement.className").split()
