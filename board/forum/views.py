@@ -13,7 +13,8 @@ from board.domain import RuleViolation
 from board.extensions import db
 from board.forum import bp
 from board.forum import queries, services
-from board.forum.render import render_posts
+from board.forum import shared_parts
+from board.forum.render import SharedPosts, assemble, render_posts
 from board.following.services import thread_page_state
 from board.gestures import services as gestures
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
@@ -25,7 +26,7 @@ from board.permissions import (
     PermissionDenied, can_reply, get_post_for, posting_block_reason,
 )
 from board.security import post_limit, thread_limit
-from board.visibility import can_see_thread, can_see_topic, post_text_visible
+from board.visibility import can_see_thread, can_see_topic, post_text_visible, thread_posts_audience
 
 
 def _int_arg(name: str) -> int | None:
@@ -191,16 +192,28 @@ def thread(thread_id: int, slug: str | None = None):
     if not can_see_thread(current_user, thread):
         abort(404)
     per_page = _per_page(current_app.config["BOARD_POSTS_PER_PAGE"])
-    page = queries.thread_posts_page(
-        current_user, thread, after=_int_arg("after"), before=_int_arg("before"), start=_int_arg("from"),
-        last=request.args.get("page") == "last", per_page=per_page,
-    )
+    after, before, start = _int_arg("after"), _int_arg("before"), _int_arg("from")
+    last = request.args.get("page") == "last"
+    viewer = current_user._get_current_object()
+    viewer_state = thread_page_state(viewer, thread)  # follow + mutes + own unpublished: 1 query, 0 for visitors
+
+    def load_page():
+        return queries.thread_posts_page(viewer, thread, after=after, before=before, start=start, last=last,
+                                         per_page=per_page)
+
+    # The posts as everyone of this audience sees them: cached per page and generation
+    # (board/forum/shared_parts.py), unless the page holds posts only this member may read.
+    shared = None
+    if not viewer_state.own_unpublished:
+        audience = thread_posts_audience(viewer)[0]
+        shared = shared_parts.shared_posts(
+            thread, audience, (after, before, start, last, per_page),
+            lambda: SharedPosts.build(load_page(), audience, request.script_root))
+    page = shared if shared is not None else load_page()
     can_write = can_reply(current_user, thread)
     block_reason = None
     if not can_write and current_user.is_authenticated and not thread.locked:
         block_reason = posting_block_reason(current_user, on_form=False)
-    viewer_state = thread_page_state(current_user, thread)  # follow + mutes: 1 query, 0 for visitors
-    viewer = current_user._get_current_object()
     # The per-viewer gestures (own reactions, bookmarks, reply draft): 1 query, 0 for visitors
     mine = gestures.thread_viewer_state(viewer, thread, page.posts)
     reply_field, reply_to = None, None
@@ -210,11 +223,11 @@ def thread(thread_id: int, slug: str | None = None):
         else:  # a draft waits: the box shows it (on any device)
             reply_field = _reply_field(mine.reply_draft[0])
             reply_to = mine.reply_draft[1]
-    posts_html = render_posts(
-        page.posts, viewer=viewer, thread=thread, can_quote=can_write,
-        muted_ids=viewer_state.muted_ids, root=request.script_root, gestures=mine,
-        here=request.script_root + request.full_path.rstrip("?"),
+    viewer_part = dict(
+        viewer=viewer, thread=thread, can_quote=can_write, muted_ids=viewer_state.muted_ids,
+        root=request.script_root, gestures=mine, here=request.script_root + request.full_path.rstrip("?"),
     )
+    posts_html = assemble(shared, **viewer_part) if shared is not None else render_posts(page.posts, **viewer_part)
     return render_template(
         "forum/thread.html", thread=thread, topic=thread.topic, page=page, reply_field=reply_field, per_page=per_page,
         posts_html=posts_html, noindex=thread.topic.members_only, block_reason=block_reason,
