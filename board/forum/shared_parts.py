@@ -225,13 +225,12 @@ def init_app(app: Flask) -> None:
     _watch_writes()
     if not app.config.get("BOARD_SHARED_CACHE", True):
         return
-    cache = SharedParts(app)
-    app.extensions["circle_shared_parts"] = cache
+    app.extensions["circle_shared_parts"] = SharedParts(app)
 
     @app.before_request
     def read_generation():
         if request.endpoint == "forum.thread" and request.method == "GET":
-            g.shared_generation = cache.generation()
+            g.shared_generation = app.extensions["circle_shared_parts"].generation()
 
 
 def _watch_writes() -> None:
