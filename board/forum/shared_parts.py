@@ -45,6 +45,7 @@ CPU time to a few per cent.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -61,8 +62,7 @@ from board.forum.render import SharedPosts
 
 log = logging.getLogger(__name__)
 
-GENERATION_KEY = "circle:shared-generation"
-ENTRY_PREFIX = "circle:shared:"
+KEY_PREFIX = "circle:shared:"  # + the database's namespace: "<prefix><ns>:generation", "<prefix><ns>:<gen>:<page>"
 RETRY_SECONDS = 5.0  # Redis away: try it again after this long, not on every request
 # What a post's head shows of its author (and of the author it answers): a change to any of
 # these users columns invalidates the shared parts. Filtered by the columns the table has, so
@@ -70,7 +70,7 @@ RETRY_SECONDS = 5.0  # Redis away: try it again after this long, not on every re
 WATCHED_USER_FIELDS = frozenset({
     "username", "display_name", "identity", "role", "deleted_at", "memorial_at", "avatar_media",
 })
-WATCHED_TABLES = frozenset({"posts"})  # any write to these
+WATCHED_TABLES = frozenset({"posts", "threads", "topics"})  # any write to these
 
 _WRITE_RE = re.compile(
     r'^\s*(INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
@@ -106,6 +106,10 @@ class SharedParts:
         self.max_entries = int(app.config.get("BOARD_SHARED_CACHE_ENTRIES", 300))
         self.entries: OrderedDict[tuple, tuple] = OrderedDict()
         self.user_columns = frozenset(WATCHED_USER_FIELDS & {c.name for c in User.__table__.columns})
+        # Two sites (or a test suite and a benchmark) may share one Redis: keys name the database.
+        database = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+        self.prefix = KEY_PREFIX + hashlib.sha256(database.encode()).hexdigest()[:16] + ":"
+        self.generation_key = self.prefix + "generation"
         self.redis = None
         self.outage = False         # Redis seen away (logged once, until it is back)
         self.retry_at = 0.0
@@ -137,7 +141,7 @@ class SharedParts:
         try:
             if self.outage:  # back: writes made meanwhile may not have been counted
                 self._incr()
-            value = self.redis.get(GENERATION_KEY)
+            value = self.redis.get(self.generation_key)
             if value is None:
                 value = self._incr()
         except Exception as exc:  # noqa: BLE001 - Redis away: render as usual
@@ -152,8 +156,8 @@ class SharedParts:
         # A missing key (a Redis restarted empty) starts at a random value, never at 0 again,
         # so a generation from before the restart can't come back.
         pipe = self.redis.pipeline(transaction=False)
-        pipe.set(GENERATION_KEY, random.randrange(1 << 32, 1 << 52), nx=True)
-        pipe.incr(GENERATION_KEY)
+        pipe.set(self.generation_key, random.randrange(1 << 32, 1 << 52), nx=True)
+        pipe.incr(self.generation_key)
         return pipe.execute()[1]
 
     def bump(self) -> None:
@@ -168,7 +172,10 @@ class SharedParts:
             self._failed(exc)
 
     # ------------------------------------------------------------ entries
-    def get_or_build(self, key: tuple, generation: int, build) -> SharedPosts:
+    def get_or_build(self, key: tuple, generation: int, build, *, encode=SharedPosts.to_json,
+                     decode=SharedPosts.from_json):
+        """The entry for `key` made under `generation`: kept here, else in Redis, else `build()`
+        (then kept in both). `encode`/`decode` turn it into JSON-able data and back."""
         now = time.time()
         entry = self.entries.get(key)
         if entry is not None:
@@ -177,7 +184,7 @@ class SharedParts:
                 self.entries.move_to_end(key)
                 return shared
             del self.entries[key]
-        redis_key = ENTRY_PREFIX + str(generation) + ":" + ":".join(map(str, key))
+        redis_key = self.prefix + str(generation) + ":" + ":".join(map(str, key))
         if self.redis is not None:
             try:
                 raw = self.redis.get(redis_key)
@@ -187,14 +194,14 @@ class SharedParts:
             if raw is not None:
                 made_at, data = json.loads(raw)
                 if made_at + self.seconds > now:
-                    shared = SharedPosts.from_json(data)
+                    shared = decode(data)
                     self._keep(key, generation, made_at + self.seconds, shared)
                     return shared
         shared = build()
         self._keep(key, generation, now + self.seconds, shared)
         if self.redis is not None:
             try:
-                self.redis.set(redis_key, json.dumps([now, shared.to_json()], separators=(",", ":")),
+                self.redis.set(redis_key, json.dumps([now, encode(shared)], separators=(",", ":")),
                                ex=max(1, int(self.seconds)))
             except Exception as exc:  # noqa: BLE001
                 self._failed(exc)
@@ -220,6 +227,28 @@ def shared_posts(thread, audience: str, page_args: tuple, build) -> SharedPosts 
     return cache.get_or_build(key, generation, build)
 
 
+def shared_fragment(name: str, args: tuple, build):
+    """Shared HTML (a string, or a list of strings) of a listing page (topic, home), from the cache
+    or `build()`; `build()` itself when there is no cache. `args` must name everything the
+    HTML depends on except the time zone and the generation (added here)."""
+    cache = current_app.extensions.get("circle_shared_parts")
+    generation = g.get("shared_generation")
+    if cache is None or generation is None:
+        return build()
+    from board.templating import viewer_zone
+
+    key = (name, *args, viewer_zone(), request.script_root)
+    return cache.get_or_build(key, generation, build, encode=_same, decode=_same)
+
+
+def _same(value):
+    return value
+
+
+# Pages whose shared parts are kept here: their generation is read before the request's first query
+SHARED_ENDPOINTS = frozenset({"forum.thread", "forum.topic", "forum.index"})
+
+
 def init_app(app: Flask) -> None:
     """Wire it in. Call before any before_request hook that runs a query (see the module doc)."""
     _watch_writes()
@@ -229,7 +258,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def read_generation():
-        if request.endpoint == "forum.thread" and request.method == "GET":
+        if request.endpoint in SHARED_ENDPOINTS and request.method == "GET":
             g.shared_generation = app.extensions["circle_shared_parts"].generation()
 
 

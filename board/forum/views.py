@@ -90,15 +90,38 @@ def _empty_reply_field() -> Markup:
     return cached
 
 
+def _partial(name: str, **context) -> str:
+    """A shared partial template, rendered without the request's context processors (so it
+    can't pick up anything about the viewer): only what is passed, plus `root`."""
+    return current_app.jinja_env.get_template(name).render(root=request.script_root, **context)
+
+
+def _listing_audience(topic: Topic | None = None) -> str | None:
+    """Who a topic or home list is shared with ("visitor", "member", "staff"), or None when this
+    member's lists hold her own unlisted threads (then they are hers alone)."""
+    viewer = current_user._get_current_object()
+    audience = thread_posts_audience(viewer)[0]
+    if audience == "member" and queries.has_own_unlisted_threads(viewer, topic):
+        return None
+    return audience
+
+
 @bp.get("/")
 def index():
-    topics = queries.home_topics(current_user)
-    latest = queries.latest_threads(current_user, limit=8)
+    viewer = current_user._get_current_object()
+
+    def build():
+        latest = queries.latest_threads(viewer, limit=8)
+        topics = queries.home_topics(viewer)
+        return [_partial("forum/_home_latest.html", latest=latest), _partial("forum/_home_topics.html", topics=topics)]
+
+    audience = _listing_audience()
+    lists = shared_parts.shared_fragment("home", (audience,), build) if audience else build()
     extras = {}
     featured_loader = current_app.extensions.get("circle.featured_stories")
     if featured_loader:
         extras["featured_stories"] = featured_loader()
-    return render_template("forum/index.html", topics=topics, latest=latest, **extras)
+    return render_template("forum/index.html", home_lists=[Markup(part) for part in lists], **extras)
 
 
 @bp.get("/topics/<slug>")
@@ -107,14 +130,22 @@ def topic(slug: str):
     denied = _require_topic_access(topic)
     if denied:
         return denied
+    viewer = current_user._get_current_object()
+    cursor = request.args.get("cursor")
+    per_page = current_app.config["BOARD_THREADS_PER_PAGE"]
+
+    def build():
+        page = queries.topic_threads(viewer, topic, cursor, per_page)
+        return _partial("forum/_thread_list.html", topic=topic, page=page)
+
+    audience = _listing_audience(topic)
     try:
-        page = queries.topic_threads(
-            current_user, topic, request.args.get("cursor"), current_app.config["BOARD_THREADS_PER_PAGE"]
-        )
+        thread_list = shared_parts.shared_fragment("topic", (topic.id, cursor, per_page, audience), build) \
+            if audience else build()
     except queries.BadCursor:
         abort(404)
     noindex = topic.members_only
-    return render_template("forum/topic.html", topic=topic, page=page, noindex=noindex)
+    return render_template("forum/topic.html", topic=topic, thread_list=Markup(thread_list), noindex=noindex)
 
 
 @bp.route("/topics/<slug>/new", methods=["GET", "POST"])
