@@ -254,6 +254,44 @@ def thread_page_state(viewer, thread: Thread) -> ThreadState:
     return ThreadState(follow_mode=mode, muted_ids=frozenset(muted), own_unpublished=own)
 
 
+@dataclass(frozen=True)
+class ListingState:
+    """What a topic or home page needs about a member: her follow mode for the topic and
+    whether she has threads only she is shown in lists (then her list is not the shared one)."""
+
+    follow_mode: str | None = None
+    own_unlisted: bool = False
+
+
+@functools.cache
+def _listing_state_stmt(with_topic: bool):
+    """The navigation's counts, the topic's follow mode and "has own unlisted threads" in one
+    row, built once per process (`viewer_id`, and `topic_id` when `with_topic`)."""
+    from board.notifications.services import header_count_columns
+
+    viewer = bindparam("viewer_id")
+    own = select(Thread.id).where(Thread.author_id == viewer, Thread.status.in_((PENDING, HIDDEN, REJECTED)))
+    mode = literal(None, String)
+    if with_topic:
+        topic_id = bindparam("topic_id")
+        own = own.where(Thread.topic_id == topic_id)
+        mode = select(Follow.mode).where(Follow.user_id == viewer, Follow.topic_id == topic_id).limit(1).scalar_subquery()
+    return select(*header_count_columns(viewer), mode.label("follow_mode"),
+                  own.limit(1).scalar_subquery().label("own_unlisted"))
+
+
+def listing_page_state(viewer, topic: Topic | None = None) -> ListingState:
+    """One query for a logged-in viewer (it also fills the navigation's counts), none for a visitor."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return ListingState()
+    params = {"viewer_id": viewer.id}
+    if topic is not None:
+        params["topic_id"] = topic.id
+    row = db.session.connection().execute(_listing_state_stmt(topic is not None), params).one()
+    g.unread_notifications, g.unread_messages, g.message_requests = (n or 0 for n in row[:3])
+    return ListingState(follow_mode=row[3], own_unlisted=row[4] is not None)
+
+
 # ---------------------------------------------------------------- mentions
 
 _FENCE_RE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)

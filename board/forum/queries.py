@@ -12,7 +12,6 @@ from sqlalchemy.orm import aliased, joinedload
 
 from board.extensions import db
 from board.models import Post, Thread, Topic, User
-from board.models.forum import HIDDEN, PENDING, REJECTED
 from board.models.user import IDENTITIES
 from board.visibility import thread_posts_audience, thread_posts_rule, visible_threads, visible_topics
 
@@ -42,17 +41,6 @@ def decode_cursor(value: str, n: int) -> list[str]:
     if len(parts) != n:
         raise BadCursor(value)
     return parts
-
-
-def has_own_unlisted_threads(viewer: User | None, topic: Topic | None = None) -> bool:
-    """Does this member have threads (in `topic`, or anywhere) that only she is shown in lists
-    (pending, hidden, returned)? Then her topic or home page is not the shared one. One query."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return False
-    stmt = select(Thread.id).where(Thread.author_id == viewer.id, Thread.status.in_((PENDING, HIDDEN, REJECTED)))
-    if topic is not None:
-        stmt = stmt.where(Thread.topic_id == topic.id)
-    return db.session.execute(stmt.limit(1)).first() is not None
 
 
 def home_topics(viewer: User | None) -> list[Topic]:

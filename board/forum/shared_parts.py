@@ -70,7 +70,9 @@ RETRY_SECONDS = 5.0  # Redis away: try it again after this long, not on every re
 WATCHED_USER_FIELDS = frozenset({
     "username", "display_name", "identity", "role", "deleted_at", "memorial_at", "avatar_media",
 })
-WATCHED_TABLES = frozenset({"posts", "threads", "topics"})  # any write to these
+# Any write to these: posts (and their counts), threads and topics (lists, titles, counts), stories and
+# their themes (the home page's featured stories)
+WATCHED_TABLES = frozenset({"posts", "threads", "topics", "stories", "story_themes"})
 
 _WRITE_RE = re.compile(
     r'^\s*(INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)

@@ -15,7 +15,7 @@ from board.forum import bp
 from board.forum import queries, services
 from board.forum import shared_parts
 from board.forum.render import SharedPosts, assemble, render_posts
-from board.following.services import thread_page_state
+from board.following.services import listing_page_state, thread_page_state
 from board.gestures import services as gestures
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
@@ -46,8 +46,15 @@ def _per_page(default: int) -> int:
     return default
 
 
+@functools.cache
+def _topic_by_slug():
+    return select(Topic).where(Topic.slug == bindparam("slug"))  # built once per process
+
+
 def _topic_or_404(slug: str) -> Topic:
-    topic = db.one_or_404(select(Topic).where(Topic.slug == slug))
+    topic = db.session.execute(_topic_by_slug(), {"slug": slug}).scalar_one_or_none()
+    if topic is None:
+        abort(404)
     return topic
 
 
@@ -96,12 +103,11 @@ def _partial(name: str, **context) -> str:
     return current_app.jinja_env.get_template(name).render(root=request.script_root, **context)
 
 
-def _listing_audience(topic: Topic | None = None) -> str | None:
+def _listing_audience(viewer, state) -> str | None:
     """Who a topic or home list is shared with ("visitor", "member", "staff"), or None when this
     member's lists hold her own unlisted threads (then they are hers alone)."""
-    viewer = current_user._get_current_object()
     audience = thread_posts_audience(viewer)[0]
-    if audience == "member" and queries.has_own_unlisted_threads(viewer, topic):
+    if audience == "member" and state.own_unlisted:
         return None
     return audience
 
@@ -112,16 +118,18 @@ def index():
 
     def build():
         latest = queries.latest_threads(viewer, limit=8)
+        featured_loader = current_app.extensions.get("circle.featured_stories")
+        featured = featured_loader() if featured_loader else []
         topics = queries.home_topics(viewer)
-        return [_partial("forum/_home_latest.html", latest=latest), _partial("forum/_home_topics.html", topics=topics)]
+        return [_partial("forum/_home_latest.html", latest=latest),
+                _partial("forum/_home_featured.html", featured_stories=featured,
+                         **current_app.extensions.get("circle.story_helpers", dict)()),
+                _partial("forum/_home_topics.html", topics=topics)]
 
-    audience = _listing_audience()
+    state = listing_page_state(viewer)  # counts + own unlisted threads: 1 query, 0 for visitors
+    audience = _listing_audience(viewer, state)
     lists = shared_parts.shared_fragment("home", (audience,), build) if audience else build()
-    extras = {}
-    featured_loader = current_app.extensions.get("circle.featured_stories")
-    if featured_loader:
-        extras["featured_stories"] = featured_loader()
-    return render_template("forum/index.html", home_lists=[Markup(part) for part in lists], **extras)
+    return render_template("forum/index.html", home_lists=[Markup(part) for part in lists])
 
 
 @bp.get("/topics/<slug>")
@@ -138,14 +146,16 @@ def topic(slug: str):
         page = queries.topic_threads(viewer, topic, cursor, per_page)
         return _partial("forum/_thread_list.html", topic=topic, page=page)
 
-    audience = _listing_audience(topic)
+    state = listing_page_state(viewer, topic)  # counts, follow, own unlisted threads: 1 query, 0 for visitors
+    audience = _listing_audience(viewer, state)
     try:
         thread_list = shared_parts.shared_fragment("topic", (topic.id, cursor, per_page, audience), build) \
             if audience else build()
     except queries.BadCursor:
         abort(404)
     noindex = topic.members_only
-    return render_template("forum/topic.html", topic=topic, thread_list=Markup(thread_list), noindex=noindex)
+    return render_template("forum/topic.html", topic=topic, thread_list=Markup(thread_list), noindex=noindex,
+                           follow_mode=state.follow_mode)
 
 
 @bp.route("/topics/<slug>/new", methods=["GET", "POST"])
