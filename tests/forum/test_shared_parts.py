@@ -306,3 +306,48 @@ def test_two_workers_share_the_generation_through_redis(app, make, cast):
     assert worker_a.entries  # worker A was not told in-process...
     app.extensions["circle_shared_parts"] = worker_a
     assert "Dave edits on worker B" in _page(carol, thread)  # ...the generation in Redis did
+
+
+# ---------------------------------------------------------------- topic and home lists
+
+def test_topic_and_home_lists_are_shared_but_own_pending_threads_stay_their_authors(app, make, cast):
+    from board.models import Thread
+
+    thread, _, _, p = cast
+    bob, carol, mod = (_client(app, p[n]) for n in ("bob", "carol", "mod"))
+    # carol's view warms the shared lists first
+    assert thread.title in carol.get("/topics/newly-diagnosed").text and thread.title in carol.get("/").text
+    waiting = make.thread(p["bob"], title="Bob thread waiting for review")
+    with app.app_context():
+        db.session.execute(update(Thread).where(Thread.id == waiting.id).values(status="pending"))
+        db.session.commit()
+    for url in ("/topics/newly-diagnosed", "/"):
+        assert "Bob thread waiting for review" in bob.get(url).text, url
+        assert "Bob thread waiting for review" not in carol.get(url).text, url
+    assert "Bob thread waiting for review" in mod.get("/topics/newly-diagnosed").text
+    assert "Bob thread waiting for review" not in carol.get("/topics/newly-diagnosed").text
+
+
+def test_topic_and_home_lists_show_a_new_thread_and_a_new_name_at_once(app, make, cast):
+    thread, _, _, p = cast
+    carol, dave = _client(app, p["carol"]), _client(app, p["dave"])
+    assert "A brand new conversation" not in carol.get("/topics/newly-diagnosed").text
+    assert "A brand new conversation" not in carol.get("/").text
+    make.thread(p["dave"], title="A brand new conversation")
+    assert "A brand new conversation" in carol.get("/topics/newly-diagnosed").text
+    assert "A brand new conversation" in carol.get("/").text
+    r = dave.post("/settings/profile", data={"display_name": "Dave Renamed", "identity": "", "city": "",
+                                            "region": "", "bio": ""})
+    assert r.status_code in (200, 302)
+    assert ">Dave Renamed</a>" in carol.get("/topics/newly-diagnosed").text
+
+
+def test_member_topic_and_home_query_counts(app, make, cast, count_queries):
+    thread, _, _, p = cast
+    carol = _client(app, p["carol"])
+    for url in ("/topics/newly-diagnosed", "/"):
+        with count_queries() as miss:
+            assert carol.get(url).status_code == 200
+        with count_queries() as hit:
+            assert carol.get(url).status_code == 200
+        assert len(hit) < len(miss) and len(hit) <= 3, (url, hit)
