@@ -137,6 +137,10 @@ class Config:
     BOARD_PAGE_CACHE = _bool("BOARD_PAGE_CACHE", False)
     BOARD_PAGE_CACHE_SECONDS = _int("BOARD_PAGE_CACHE_SECONDS", 60)
     BOARD_PAGE_CACHE_ENTRIES = _int("BOARD_PAGE_CACHE_ENTRIES", 500)
+    # The shared part of thread pages (board/forum/shared_parts.py): on everywhere, tests included
+    BOARD_SHARED_CACHE = _bool("BOARD_SHARED_CACHE", True)
+    BOARD_SHARED_CACHE_SECONDS = _int("BOARD_SHARED_CACHE_SECONDS", 30)
+    BOARD_SHARED_CACHE_ENTRIES = _int("BOARD_SHARED_CACHE_ENTRIES", 300)
 
 
 class DevelopmentConfig(Config):

@@ -1,10 +1,11 @@
 """The ceiling: the fastest a Flask page of Circle's size can be on this machine.
 
 A bare Flask app (no database, no extensions) rendering a Jinja page of 50
-items of about 400 characters each, with autoescaped names and titles and
+items (`/`, `/items/50`) or 25 items (`/items/25`) of about 400 characters each, with autoescaped names and titles and
 pre-rendered bodies marked safe, as Circle's thread page does. `bench/run.py`
 serves it with the same gunicorn config as Circle (2 sync workers) and
-compares every Circle page with it.
+compares every Circle page with the ceiling page of the same number of items
+(a 25-post thread page with the 25-item page, 50 with 50).
 
     gunicorn -c gunicorn.conf.py 'bench.ceiling_app:app'
 """
@@ -53,6 +54,12 @@ def create_app() -> Flask:
     @app.get("/")
     def page():
         return render_template("ceiling.html", title="A thread about getting through treatment", items=items)
+
+    @app.get("/items/<int:n>")
+    def page_of(n: int):
+        if n not in (25, 50):
+            return "25 or 50", 404
+        return render_template("ceiling.html", title="A thread about getting through treatment", items=items[:n])
 
     @app.get("/healthz")
     def healthz():

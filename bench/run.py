@@ -15,7 +15,8 @@ What it does, in one run:
    logged-in target;
 5. warms every target up, then runs wrk (16 connections, 15 s) on each target,
    twice, alternating (ceiling, thread, …, ceiling, thread, …);
-6. prints the table (req/s, mean and p99 latency, ratio to the ceiling) and the
+6. prints the table (req/s, mean and p99 latency, ratios to the ceiling page of
+   the same number of items: 25 posts with 25 items, 50 with 50) and the
    PASS/FAIL targets, and writes everything as JSON to bench/results/.
 
 Pages that do not exist yet answer 404 and are reported "not available".
@@ -46,18 +47,23 @@ from bench.common import (  # noqa: E402
 
 WRK_SCRIPT = BENCH_DIR / "wrk_report.lua"
 
-# (name, label, ratio needed vs the ceiling's req/s or None)
+# (name, label, ratio needed vs the same-size ceiling's req/s or None, items: which ceiling (25 or 50))
 TARGETS = [
-    ("thread", "Thread, anonymous (25 posts)", 0.5),
-    ("thread_50", "Thread, anonymous (50 posts)", 0.5),
-    ("thread_member", "Thread, logged in (25 posts)", 0.35),
-    ("topic", "Topic page", 0.5),
-    ("home", "Home page", None),
-    ("stories", "Story list", 0.5),
-    ("story", "Story page", None),
-    ("search", "Search results", None),
+    ("thread", "Thread, anonymous (25 posts)", 1.0, 25),
+    ("thread_50", "Thread, anonymous (50 posts)", 1.0, 50),
+    ("thread_member", "Thread, member (25 posts)", 0.5, 25),
+    ("thread_member_50", "Thread, member (50 posts)", None, 50),
+    ("topic", "Topic page, anonymous", 1.0, 25),
+    ("topic_member", "Topic page, member", 0.5, 25),
+    ("home", "Home page, anonymous", 1.0, 25),
+    ("home_member", "Home page, member", 0.5, 25),
+    ("stories", "Story list", 1.0, 25),
+    ("story", "Story page", None, 25),
+    ("search", "Search results", None, 25),
 ]
-P99_FACTOR = 3.0  # thread page p99 <= 3 x the ceiling's p99
+CEILINGS = {25: "/items/25", 50: "/items/50"}  # bench/ceiling_app.py: the same page with 25 or 50 items
+P99_FACTOR = 3.0  # thread pages' p99 <= 3 x the same-size ceiling's p99
+P99_TARGETS = ("thread", "thread_member")
 
 
 @dataclass
@@ -67,6 +73,7 @@ class Target:
     url: str | None = None
     headers: dict = field(default_factory=dict)
     need_ratio: float | None = None
+    items: int = 25                      # compared with the ceiling page of this many items
     expect: bytes | None = None          # bytes the page must contain to count as the right page
     expect_count: tuple[bytes, int] | None = None
     available: bool = True
@@ -228,15 +235,18 @@ def build_targets(base: str, facts: dict, member_cookie: str | None) -> list[Tar
         "thread": f"/threads/{tid}",
         "thread_50": f"/threads/{tid}?per_page=50",
         "thread_member": f"/threads/{tid}",
+        "thread_member_50": f"/threads/{tid}?per_page=50",
         "topic": f"/topics/{facts['topic_slug']}",
+        "topic_member": f"/topics/{facts['topic_slug']}",
         "home": "/",
+        "home_member": "/",
         "stories": "/stories",
         "story": f"/stories/{facts['story_id']}" if facts.get("story_id") else None,
         "search": "/search?q=denosumab",
     }
     out = []
-    for name, label, ratio in TARGETS:
-        t = Target(name, label, need_ratio=ratio)
+    for name, label, ratio, items in TARGETS:
+        t = Target(name, label, need_ratio=ratio, items=items)
         path = urls.get(name)
         if path is None:
             t.available, t.note = False, "not available (no published story in the dataset)"
@@ -244,9 +254,9 @@ def build_targets(base: str, facts: dict, member_cookie: str | None) -> list[Tar
             t.url = base + path
         if name in ("thread", "thread_member"):
             t.expect_count = (b'<article class="post', 25)
-        if name == "thread_50":
+        if name in ("thread_50", "thread_member_50"):
             t.expect_count = (b'<article class="post', 50)
-        if name == "thread_member":
+        if name.endswith("_member") or name.endswith("_member_50"):
             if member_cookie:
                 t.headers = {"Cookie": member_cookie}
                 t.expect = b"Log out"
@@ -262,51 +272,61 @@ def fmt_ratio(x: float | None) -> str:
     return "" if x is None else f"{x:.2f}×"
 
 
-def evaluate(ceiling: dict, targets: list[Target]) -> list[dict]:
+def evaluate(ceilings: dict[int, dict], targets: list[Target]) -> list[dict]:
+    """`ceilings`: items -> the ceiling page's summary; each target is compared with its own size."""
     checks = []
     by_name = {t.name: t for t in targets}
     for t in targets:
         if t.need_ratio is None:
             continue
+        what = f"{t.label}: req/s ≥ {t.need_ratio}× the {t.items}-item ceiling"
         if not t.available or not t.runs:
-            checks.append({"check": f"{t.label}: req/s ≥ {t.need_ratio}× ceiling", "result": "SKIP",
-                           "detail": t.note})
+            checks.append({"check": what, "result": "SKIP", "detail": t.note})
             continue
+        ceiling = ceilings[t.items]
         s = summarize(t.runs)
         ratio = s["rps"] / ceiling["rps"] if ceiling.get("rps") else 0
         ok = ratio >= t.need_ratio and s["bad_status"] == 0
-        detail = f"{s['rps']:.0f} req/s = {ratio:.2f}× ceiling"
+        detail = f"{s['rps']:.0f} req/s = {ratio:.2f}× ceiling ({ceiling['rps']:.0f} req/s)"
         if s["bad_status"]:
             detail += f"; {s['bad_status']} responses were not 2xx/3xx"
-        checks.append({"check": f"{t.label}: req/s ≥ {t.need_ratio}× ceiling", "result": "PASS" if ok else "FAIL",
-                       "detail": detail})
-    thread = by_name.get("thread")
-    if thread and thread.available and thread.runs:
-        s = summarize(thread.runs)
+        checks.append({"check": what, "result": "PASS" if ok else "FAIL", "detail": detail})
+    for name in P99_TARGETS:
+        t = by_name.get(name)
+        if not (t and t.available and t.runs):
+            continue
+        ceiling = ceilings[t.items]
+        s = summarize(t.runs)
         limit = P99_FACTOR * ceiling["p99_ms"]
         ok = s["p99_ms"] <= limit
-        checks.append({"check": f"Thread page p99 ≤ {P99_FACTOR:g}× ceiling p99", "result": "PASS" if ok else "FAIL",
-                       "detail": f"{s['p99_ms']:.1f} ms vs limit {limit:.1f} ms (ceiling {ceiling['p99_ms']:.1f} ms)"})
+        checks.append({"check": f"{t.label}: p99 ≤ {P99_FACTOR:g}× the {t.items}-item ceiling's p99",
+                       "result": "PASS" if ok else "FAIL",
+                       "detail": f"{s['p99_ms']:.1f} ms vs limit {limit:.1f} ms (ceiling {ceiling['p99_ms']:.1f} ms; "
+                                 f"{s['p99_ms'] / ceiling['p99_ms']:.2f}×)"})
     return checks
 
 
-def print_table(ceiling: dict, targets: list[Target], checks: list[dict]) -> None:
-    header = f"{'target':<32} {'req/s':>9} {'mean ms':>9} {'p99 ms':>9} {'vs ceiling':>11}  runs (req/s)"
+def print_table(ceilings: dict[int, dict], targets: list[Target], checks: list[dict]) -> None:
+    header = (f"{'target':<32} {'req/s':>9} {'mean ms':>9} {'p99 ms':>9} {'vs ceiling':>11} {'p99 vs':>7}"
+              f"  runs (req/s)")
     print()
     print(header)
     print("-" * len(header))
-    print(f"{'Ceiling (bare Flask, 50 items)':<32} {ceiling['rps']:>9.0f} {ceiling['mean_ms']:>9.1f} "
-          f"{ceiling['p99_ms']:>9.1f} {'1.00×':>11}  {ceiling['rps_runs']}")
+    for items, ceiling in sorted(ceilings.items()):
+        print(f"{f'Ceiling (bare Flask, {items} items)':<32} {ceiling['rps']:>9.0f} {ceiling['mean_ms']:>9.1f} "
+              f"{ceiling['p99_ms']:>9.1f} {'1.00×':>11} {'1.00×':>7}  {ceiling['rps_runs']}")
     for t in targets:
         if not t.available:
-            print(f"{t.label:<32} {'—':>9} {'—':>9} {'—':>9} {'—':>11}  {t.note}")
+            print(f"{t.label:<32} {'—':>9} {'—':>9} {'—':>9} {'—':>11} {'—':>7}  {t.note}")
             continue
+        ceiling = ceilings[t.items]
         s = summarize(t.runs)
         ratio = s["rps"] / ceiling["rps"] if ceiling["rps"] else None
+        p99 = s["p99_ms"] / ceiling["p99_ms"] if ceiling["p99_ms"] else None
         extra = f"  ({s['bad_status']} non-2xx/3xx!)" if s["bad_status"] else ""
         extra += f"  ({s['socket_errors']} socket errors)" if s["socket_errors"] else ""
         print(f"{t.label:<32} {s['rps']:>9.0f} {s['mean_ms']:>9.1f} {s['p99_ms']:>9.1f} {fmt_ratio(ratio):>11}"
-              f"  {s['rps_runs']}{extra}")
+              f" {fmt_ratio(p99):>7}  {s['rps_runs']}  (vs {t.items} items){extra}")
     print()
     for c in checks:
         print(f"  {c['result']:<4}  {c['check']}  — {c['detail']}")
@@ -380,7 +400,8 @@ def main(argv=None) -> int:
             member_cookie = browser.cookie_header()
         except Exception as exc:  # noqa: BLE001 - reported as a skipped target
             print(f"could not log in as {facts['username']}: {exc}", file=sys.stderr)
-        ceiling = Target("ceiling", "Ceiling", url=ceiling_srv.base + "/", expect_count=(b'<article class="post"', 50))
+        ceiling_targets = {n: Target(f"ceiling_{n}", f"Ceiling ({n} items)", url=ceiling_srv.base + path,
+                                     expect_count=(b'<article class="post"', n)) for n, path in CEILINGS.items()}
         targets = build_targets(circle_srv.base, facts, member_cookie)
         only = {n.strip() for n in args.only.split(",") if n.strip()}
         for t in targets:
@@ -388,10 +409,11 @@ def main(argv=None) -> int:
                 t.available, t.note = False, "not selected (--only)"
             if t.available:
                 probe(t)
-        probe(ceiling)
-        if not ceiling.available:
-            raise RuntimeError(f"the ceiling app is not answering as expected: {ceiling.note}")
-        live = [ceiling] + [t for t in targets if t.available]
+        for ceiling in ceiling_targets.values():
+            probe(ceiling)
+            if not ceiling.available:
+                raise RuntimeError(f"the ceiling app is not answering as expected: {ceiling.note}")
+        live = list(ceiling_targets.values()) + [t for t in targets if t.available]
         for t in live:
             print(f"  {t.name:<14} {t.url}  ({t.note})")
         if args.warmup:
@@ -419,9 +441,9 @@ def main(argv=None) -> int:
         circle_srv.stop()
         ceiling_srv.stop()
 
-    ceiling_s = summarize(ceiling.runs)
-    checks = evaluate(ceiling_s, targets)
-    print_table(ceiling_s, targets, checks)
+    ceilings = {n: summarize(c.runs) for n, c in ceiling_targets.items()}
+    checks = evaluate(ceilings, targets)
+    print_table(ceilings, targets, checks)
     info["loadavg_end"] = list(os.getloadavg())
     result = {
         "kind": "circle-bench",
@@ -434,11 +456,13 @@ def main(argv=None) -> int:
             "rounds": args.rounds, "gunicorn_workers": args.workers, "worker_class": "sync",
             "load_generator": "wrk", "wrk_threads": args.wrk_threads, "rate_limits": "off (FLASK_RATELIMIT_ENABLED=false)",
         },
-        "ceiling": {**ceiling_s, "runs": ceiling.runs},
+        "ceiling": {**ceilings[50], "runs": ceiling_targets[50].runs},
+        "ceilings": {str(n): {**ceilings[n], "runs": c.runs} for n, c in ceiling_targets.items()},
         "targets": [
             {"name": t.name, "label": t.label, "url": t.url.split("//", 1)[-1].split("/", 1)[-1] if t.url else None,
-             "available": t.available, "note": t.note, "need_ratio": t.need_ratio,
-             **({**summarize(t.runs), "ratio": round(summarize(t.runs)["rps"] / ceiling_s["rps"], 3),
+             "available": t.available, "note": t.note, "need_ratio": t.need_ratio, "ceiling_items": t.items,
+             **({**summarize(t.runs), "ratio": round(summarize(t.runs)["rps"] / ceilings[t.items]["rps"], 3),
+                 "p99_ratio": round(summarize(t.runs)["p99_ms"] / max(ceilings[t.items]["p99_ms"], 0.001), 3),
                  "runs": t.runs} if t.runs else {})}
             for t in targets
         ],

@@ -83,6 +83,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
     register_extensions(app)
     __import__("board.page_cache", fromlist=["init_app"]).init_app(app)  # before other after_request hooks
+    register_shared_parts(app)  # its before_request reads the generation before any query
     __import__("board.security", fromlist=["register"]).register(app)  # headers, limits, inline mail
     register_blueprints(app)
     register_request_limits(app)
@@ -137,6 +138,12 @@ def register_extensions(app: Flask) -> None:
     app.teardown_appcontext(lambda _exc: close_session_quietly(db.session))
 
     from board.auth.loader import load_user  # noqa: F401  (registers the user loader)
+
+
+def register_shared_parts(app: Flask) -> None:
+    from board.forum import shared_parts
+
+    shared_parts.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -63,6 +63,7 @@ class PageCache:
         self.max_entries = int(app.config.get("BOARD_PAGE_CACHE_ENTRIES", 500))
         self.entries: OrderedDict[tuple, tuple] = OrderedDict()
         self.redis = None
+        self.outage = False  # Redis seen away: logged once, until it answers again
         url = app.config.get("REDIS_URL") or ""
         if url.startswith(("redis://", "rediss://", "unix://")):
             import redis
@@ -77,9 +78,18 @@ class PageCache:
         try:
             value = self.redis.get(GENERATION_KEY)
         except Exception:  # noqa: BLE001 - Redis away: render pages as usual
-            log.warning("page cache: Redis unavailable, pages are not cached")
+            self._away()
             return None
+        if self.outage:
+            self.outage = False
+            log.warning("page cache: Redis is back, pages are cached again")
         return int(value or 0)
+
+    def _away(self) -> None:
+        self.entries.clear()
+        if not self.outage:  # once per outage, not once per request
+            self.outage = True
+            log.warning("page cache: Redis unavailable, pages are not cached")
 
     def bump(self) -> None:
         if self.redis is None:
@@ -90,8 +100,7 @@ class PageCache:
             self.redis.incr(GENERATION_KEY)
         except Exception:  # noqa: BLE001
             # Can't tell the other workers: forget our own pages; theirs expire within the time limit.
-            log.warning("page cache: Redis unavailable, could not invalidate other workers' pages")
-            self.entries.clear()
+            self._away()
 
     # ------------------------------------------------------------ entries
     def get(self, key, generation):

@@ -83,6 +83,16 @@ def thread_posts_rule(audience: str):
     return or_(shown, and_(Post.author_id == bindparam("viewer_id"), Post.status.in_((PENDING, REJECTED))))
 
 
+def audience_reads_text(audience: str, status: str) -> bool:
+    """`post_text_visible` for a reader of `audience` ("visitor", "member", "staff") who wrote none
+    of the posts: what the shared part of a thread page shows (board/forum/shared_parts.py). A
+    member's own pending, returned or hidden posts are hers alone, so a page holding any of
+    them is not shared (`ThreadState.own_unpublished`)."""
+    if status == PUBLISHED:
+        return True
+    return audience == "staff" and status in (PENDING, HIDDEN)
+
+
 def public_posts(viewer: User | None):
     """Posts whose text may be shown outside their thread (profiles, search)."""
     uid = _viewer_id(viewer)

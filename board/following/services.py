@@ -25,6 +25,7 @@ from board.models import (
     PUBLISHED, Block, ConversationMember, Follow, Mention, Mute, Notification, NotificationSettings, Post, PostPublication, Thread, Topic, User, utcnow,
 )
 from board.models.following import DIGEST_MODES, FOLLOW_MODES, MODE_EACH, MODE_INAPP
+from board.models.forum import HIDDEN, PENDING, REJECTED
 from board.moderation.care import quotable, title_for_others
 from board.notifications.services import notify
 from board.visibility import can_see_thread, can_see_topic
@@ -194,6 +195,9 @@ class ThreadState:
 
     follow_mode: str | None = None
     muted_ids: frozenset = field(default_factory=frozenset)
+    # How many of the viewer's own posts in this thread only she (and moderators) can read
+    # (pending, returned, hidden): a page with any of them is not the shared page.
+    own_unpublished: int = 0
 
     @property
     def following(self) -> bool:
@@ -220,14 +224,18 @@ def _thread_state_stmt():
     requests = select(func.count(ConversationMember.id).label("ref"), literal("requests", String).label("kind")).where(
         ConversationMember.user_id == viewer, ConversationMember.state == "request",
         ConversationMember.last_activity_at.is_not(None))
-    return mutes.union_all(follows, unread, messages, requests)
+    # ...and whether the viewer has posts in this thread that only she can read (not the shared page).
+    own = select(func.count(Post.id).label("ref"), literal("own_unpublished", String).label("kind")).where(
+        Post.thread_id == bindparam("thread_id"), Post.author_id == viewer,
+        Post.status.in_((PENDING, REJECTED, HIDDEN)))
+    return mutes.union_all(follows, unread, messages, requests, own)
 
 
 def thread_page_state(viewer, thread: Thread) -> ThreadState:
     """One query for a logged-in viewer (follow + mutes in a UNION), none for a visitor."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return NO_STATE
-    mode, muted = None, set()
+    mode, muted, own = None, set(), 0
     # Plain columns: run on the session's connection (Core), skipping the ORM's result processing.
     params = {"viewer_id": viewer.id, "thread_id": thread.id}
     for ref, kind in db.session.connection().execute(_thread_state_stmt(), params):
@@ -239,9 +247,49 @@ def thread_page_state(viewer, thread: Thread) -> ThreadState:
             g.unread_messages = ref or 0
         elif kind == "requests":
             g.message_requests = ref or 0
+        elif kind == "own_unpublished":
+            own = ref or 0
         else:
             mode = kind
-    return ThreadState(follow_mode=mode, muted_ids=frozenset(muted))
+    return ThreadState(follow_mode=mode, muted_ids=frozenset(muted), own_unpublished=own)
+
+
+@dataclass(frozen=True)
+class ListingState:
+    """What a topic or home page needs about a member: her follow mode for the topic and
+    whether she has threads only she is shown in lists (then her list is not the shared one)."""
+
+    follow_mode: str | None = None
+    own_unlisted: bool = False
+
+
+@functools.cache
+def _listing_state_stmt(with_topic: bool):
+    """The navigation's counts, the topic's follow mode and "has own unlisted threads" in one
+    row, built once per process (`viewer_id`, and `topic_id` when `with_topic`)."""
+    from board.notifications.services import header_count_columns
+
+    viewer = bindparam("viewer_id")
+    own = select(Thread.id).where(Thread.author_id == viewer, Thread.status.in_((PENDING, HIDDEN, REJECTED)))
+    mode = literal(None, String)
+    if with_topic:
+        topic_id = bindparam("topic_id")
+        own = own.where(Thread.topic_id == topic_id)
+        mode = select(Follow.mode).where(Follow.user_id == viewer, Follow.topic_id == topic_id).limit(1).scalar_subquery()
+    return select(*header_count_columns(viewer), mode.label("follow_mode"),
+                  own.limit(1).scalar_subquery().label("own_unlisted"))
+
+
+def listing_page_state(viewer, topic: Topic | None = None) -> ListingState:
+    """One query for a logged-in viewer (it also fills the navigation's counts), none for a visitor."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return ListingState()
+    params = {"viewer_id": viewer.id}
+    if topic is not None:
+        params["topic_id"] = topic.id
+    row = db.session.connection().execute(_listing_state_stmt(topic is not None), params).one()
+    g.unread_notifications, g.unread_messages, g.message_requests = (n or 0 for n in row[:3])
+    return ListingState(follow_mode=row[3], own_unlisted=row[4] is not None)
 
 
 # ---------------------------------------------------------------- mentions

@@ -18,7 +18,7 @@ from board.gestures.services import NO_GESTURES
 from board.models.forum import DELETED, PUBLISHED, REMOVED
 from board.permissions import can_delete_post, can_edit_post, posting_block_reason
 from board.templating import time_tag, user_link
-from board.visibility import post_text_visible
+from board.visibility import audience_reads_text, post_text_visible
 
 _PLACEHOLDER = {
     DELETED: "This post was removed by its author.",
@@ -28,88 +28,219 @@ _PLACEHOLDER = {
 
 def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(), root: str = "",
                  gestures=NO_GESTURES, here: str = "") -> Markup:
-    """`gestures` is the viewer's own part (their reactions, bookmarks); the counts come with
-    each post. `here` is the page's path, where reaction and bookmark forms come back to."""
+    """The posts of one page for one viewer, rendered from scratch (the uncached way).
+
+    `gestures` is the viewer's own part (their reactions, bookmarks); the counts come with
+    each post. `here` is the page's path, where reaction and bookmark forms come back to.
+    Same HTML as `assemble(shared_posts(...), ...)` for a viewer the shared part fits.
+    """
     if not posts:
-        return Markup("  <p>There are no posts to show here.</p>\n")
-    member = bool(getattr(viewer, "is_authenticated", False))
-    viewer_id = viewer.id if member else None
-    can_report = member and "moderation.report_post" in current_app.view_functions
-    token = escape(generate_csrf()) if member else ""
-    # Silenced or unverified members see the counts but no buttons (the same rule as posting)
-    can_react = member and posting_block_reason(viewer, on_form=False) is None
+        return Markup(NO_POSTS)
+    tails = ViewerTails(viewer, thread=thread, can_quote=can_quote, root=root, gestures=gestures, here=here)
     page_ids = {p.id for p in posts}
-    bars = PostGestures(root=root, token=token, next_url=here) if member else None
+    links: dict[int, Markup] = {}
     out: list[str] = []
     add = out.append
-    links: dict[int, Markup] = {}  # an author's link, built once per page
-    names: dict[int, str] = {}  # an author's escaped public name ("Reply": data-author), once per page
     for post in posts:
-        status = post.status
-        gone = status in (DELETED, REMOVED)
-        muted = bool(muted_ids) and post.author_id in muted_ids and not gone
-        pid = post.id
+        muted = bool(muted_ids) and post.author_id in muted_ids and post.status not in _GONE
         if muted:
-            add('<details class="muted-post"><summary>Post from a member you muted</summary>')
-        extra = "" if status == PUBLISHED else f" post-{status}"
-        add(f'<article class="post{extra}" id="post-{pid}" aria-labelledby="post-{pid}-meta">\n'
-            f'  <header class="post-meta" id="post-{pid}-meta">\n')
-        if gone:
-            add(f'      <span class="placeholder">{_PLACEHOLDER[status]}</span>\n')
-        else:
-            author = post.author
-            link = links.get(post.author_id)
-            if link is None:
-                link = links[post.author_id] = user_link(author, root=root)
-            add(f"      {link}\n")
-            if author is not None and author.identity_label and author.identity:
-                add(f'      <span class="identity">· {escape(author.identity_label)}</span>\n')
-            add(f'      · <a href="{root}/posts/{pid}" class="permalink">{time_tag(post.created_at)}</a>\n')
-            if post.edited_at:
-                add(f'      · <a class="edited" href="{root}/posts/{pid}/history">edited {time_tag(post.edited_at)}</a>\n')
-        add("  </header>\n")
-        if status == "pending":
-            add('  <p class="awaiting-review">Awaiting review — a moderator will look at it soon.</p>\n')
-        elif status == "rejected":
-            note = f": {escape(post.moderator_note)}" if post.moderator_note else ""
-            add(f'  <p class="awaiting-review">A moderator returned this post to you{note}. Only you can see it. '
-                f'You can edit it and send it again.</p>\n')
-        elif status == "hidden":
-            add('  <p class="placeholder">Hidden while moderators review it.</p>\n')
-        if post.reply_to_id is not None and not gone:
-            gone_to = post.reply_to_status in (DELETED, REMOVED, None)
-            name = "an earlier post" if gone_to else f"{escape(post.reply_to_name)}"
-            href = f"#post-{post.reply_to_id}" if post.reply_to_id in page_ids else f"{root}/posts/{post.reply_to_id}"
-            add(f'  <p class="in-reply-to"><a href="{href}">in reply to {name}</a></p>\n')
-        if post_text_visible(viewer, post):
-            add(f'    <div class="post-body">{post.body_html}</div>\n')
+            add(_MUTED_OPEN)
+        add(post_head(post, text_visible=post_text_visible(viewer, post), own=tails.member and tails.viewer_id == post.author_id,
+                      root=root, page_ids=page_ids, links=links))
+        add(tails.tail(PostStub.of(post)))
+        if muted:
+            add(_MUTED_CLOSE)
+    return Markup("".join(out))
+
+
+NO_POSTS = "  <p>There are no posts to show here.</p>\n"
+_GONE = (DELETED, REMOVED)
+_MUTED_OPEN = '<details class="muted-post"><summary>Post from a member you muted</summary>'
+_MUTED_CLOSE = "</details>\n"
+
+
+def post_head(post, *, text_visible: bool, own: bool, root: str, page_ids, links: dict) -> str:
+    """A post's part that is the same for every reader of one audience: from `<article>` to the
+    end of its body (author, times, status notes, "in reply to", the words).
+
+    `own`: the reader wrote it (only then is a returned post's moderator note shown; the
+    shared part never holds a reader's own returned posts). `links` memoizes author links
+    per page. Every value from a member is escaped here, except `body_html` (the sanitizer's
+    stored output, board/markup.py).
+    """
+    status = post.status
+    gone = status in _GONE
+    pid = post.id
+    extra = "" if status == PUBLISHED else f" post-{status}"
+    out = [f'<article class="post{extra}" id="post-{pid}" aria-labelledby="post-{pid}-meta">\n'
+           f'  <header class="post-meta" id="post-{pid}-meta">\n']
+    add = out.append
+    if gone:
+        add(f'      <span class="placeholder">{_PLACEHOLDER[status]}</span>\n')
+    else:
+        author = post.author
+        link = links.get(post.author_id)
+        if link is None:
+            link = links[post.author_id] = user_link(author, root=root)
+        add(f"      {link}\n")
+        if author is not None and author.identity_label and author.identity:
+            add(f'      <span class="identity">· {escape(author.identity_label)}</span>\n')
+        add(f'      · <a href="{root}/posts/{pid}" class="permalink">{time_tag(post.created_at)}</a>\n')
+        if post.edited_at:
+            add(f'      · <a class="edited" href="{root}/posts/{pid}/history">edited {time_tag(post.edited_at)}</a>\n')
+    add("  </header>\n")
+    if status == "pending":
+        add('  <p class="awaiting-review">Awaiting review — a moderator will look at it soon.</p>\n')
+    elif status == "rejected" and own:
+        note = f": {escape(post.moderator_note)}" if post.moderator_note else ""
+        add(f'  <p class="awaiting-review">A moderator returned this post to you{note}. Only you can see it. '
+            f'You can edit it and send it again.</p>\n')
+    elif status == "hidden":
+        add('  <p class="placeholder">Hidden while moderators review it.</p>\n')
+    if post.reply_to_id is not None and not gone:
+        gone_to = post.reply_to_status in (DELETED, REMOVED, None)
+        name = "an earlier post" if gone_to else f"{escape(post.reply_to_name)}"
+        href = f"#post-{post.reply_to_id}" if post.reply_to_id in page_ids else f"{root}/posts/{post.reply_to_id}"
+        add(f'  <p class="in-reply-to"><a href="{href}">in reply to {name}</a></p>\n')
+    if text_visible:
+        add(f'    <div class="post-body">{post.body_html}</div>\n')
+    return "".join(out)
+
+
+class PostStub:
+    """What a post's per-viewer part needs to know about it (kept with the shared part)."""
+
+    __slots__ = ("id", "author_id", "status", "reaction_counts", "author_name")
+
+    def __init__(self, id, author_id, status, reaction_counts, author_name):
+        self.id, self.author_id, self.status = id, author_id, status
+        self.reaction_counts, self.author_name = tuple(reaction_counts), author_name
+
+    @classmethod
+    def of(cls, post) -> "PostStub":
+        author = post.author
+        name = str(escape(author.public_name)) if author is not None else "a former member"
+        return cls(post.id, post.author_id, post.status, post.reaction_counts, name)
+
+
+class _OwnPost:
+    """A stub seen by the permission rules (which read `thread.locked`)."""
+
+    __slots__ = ("id", "author_id", "status", "thread")
+
+    def __init__(self, stub: PostStub, thread):
+        self.id, self.author_id, self.status, self.thread = stub.id, stub.author_id, stub.status, thread
+
+
+class ViewerTails:
+    """The per-viewer end of each post on one page: the reaction bar (or the counts), the
+    Reply / Bookmark / Edit / Delete / Report actions and `</article>`. Nothing here is
+    shared between viewers: it carries this session's CSRF token and this member's state."""
+
+    def __init__(self, viewer, *, thread, can_quote: bool, root: str, gestures, here: str):
+        self.member = member = bool(getattr(viewer, "is_authenticated", False))
+        self.viewer, self.thread, self.can_quote, self.root, self.gestures = viewer, thread, can_quote, root, gestures
+        self.viewer_id = viewer.id if member else None
+        self.can_report = member and "moderation.report_post" in current_app.view_functions
+        self.token = token = escape(generate_csrf()) if member else ""
+        # Silenced or unverified members see the counts but no buttons (the same rule as posting)
+        self.can_react = member and posting_block_reason(viewer, on_form=False) is None
+        self.bars = PostGestures(root=root, token=token, next_url=here) if member else None
+
+    def tail(self, post: PostStub) -> str:
+        status, pid, root = post.status, post.id, self.root
+        gone = status in _GONE
+        own = self.member and post.author_id == self.viewer_id
+        out = []
+        add = out.append
         if status == PUBLISHED:
             counts = post.reaction_counts
-            if can_react and post.author_id != viewer_id:
-                add(bars.reaction_form(pid, counts, gestures.reactions_on(pid)))
+            if self.can_react and not own:
+                add(self.bars.reaction_form(pid, counts, self.gestures.reactions_on(pid)))
             elif any(counts):
-                add(reaction_counts(counts, who_url=f"{root}/posts/{pid}/reactions" if member else None))
-        if member and not gone:
+                add(reaction_counts(counts, who_url=f"{root}/posts/{pid}/reactions" if self.member else None))
+        if self.member and not gone:
             add('  <footer class="post-actions">\n')
-            if can_quote and status == PUBLISHED:
-                name = names.get(post.author_id)
-                if name is None:
-                    name = names[post.author_id] = escape(post.author.public_name) if post.author else "a former member"
-                add(f'    <a class="reply-button" href="{root}/threads/{thread.id}/reply?to={pid}" data-reply-to="{pid}"'
-                    f' data-author="{name}">Reply<span class="visually-hidden"> to this post</span></a>\n')
+            if self.can_quote and status == PUBLISHED:
+                add(f'    <a class="reply-button" href="{root}/threads/{self.thread.id}/reply?to={pid}"'
+                    f' data-reply-to="{pid}" data-author="{post.author_name}">Reply<span class="visually-hidden">'
+                    f' to this post</span></a>\n')
             if status == PUBLISHED:
-                add(bars.bookmark(pid, pid in gestures.bookmarked))
-            if can_edit_post(viewer, post):
-                add(f'    <a href="{root}/posts/{pid}/edit">Edit<span class="visually-hidden"> your post</span></a>\n')
-            if can_delete_post(viewer, post):
-                add(f'  <form method="post" action="{root}/posts/{pid}/delete" class="inline-form">\n'
-                    f'    <input type="hidden" name="csrf_token" value="{token}">\n'
-                    f'    <button type="submit" class="link-button" data-confirm="Delete this post? Replies to it '
-                    f'will stay.">Delete</button>\n  </form>\n')
-            if can_report and post.author_id != viewer_id and status == PUBLISHED:
+                add(self.bars.bookmark(pid, pid in self.gestures.bookmarked))
+            if own:
+                ref = _OwnPost(post, self.thread)
+                if can_edit_post(self.viewer, ref):
+                    add(f'    <a href="{root}/posts/{pid}/edit">Edit<span class="visually-hidden"> your post</span></a>\n')
+                if can_delete_post(self.viewer, ref):
+                    add(f'  <form method="post" action="{root}/posts/{pid}/delete" class="inline-form">\n'
+                        f'    <input type="hidden" name="csrf_token" value="{self.token}">\n'
+                        f'    <button type="submit" class="link-button" data-confirm="Delete this post? Replies to it '
+                        f'will stay.">Delete</button>\n  </form>\n')
+            if self.can_report and not own and status == PUBLISHED:
                 add(f'    <a href="{root}/posts/{pid}/report">Report<span class="visually-hidden"> this post</span></a>\n')
             add("  </footer>\n")
         add("</article>\n")
-        if muted:
-            add("</details>\n")
+        return "".join(out)
+
+
+class SharedPosts:
+    """The shared part of one thread page for one audience: each post's head (HTML) and stub.
+
+    Holds no viewer's data, so it can be kept for everyone of that audience (board/forum/shared_parts.py).
+    """
+
+    __slots__ = ("heads", "stubs", "has_prev", "has_next")
+
+    def __init__(self, heads, stubs, has_prev: bool, has_next: bool):
+        self.heads, self.stubs, self.has_prev, self.has_next = tuple(heads), tuple(stubs), has_prev, has_next
+
+    @classmethod
+    def build(cls, page, audience: str, root: str) -> "SharedPosts":
+        page_ids = {p.id for p in page.posts}
+        links: dict[int, Markup] = {}
+        heads = [post_head(p, text_visible=audience_reads_text(audience, p.status), own=False, root=root,
+                           page_ids=page_ids, links=links) for p in page.posts]
+        return cls(heads, [PostStub.of(p) for p in page.posts], page.has_prev, page.has_next)
+
+    # The thread page's template reads these like a PostPage
+    @property
+    def posts(self):
+        return self.stubs
+
+    @property
+    def first_id(self):
+        return self.stubs[0].id if self.stubs else None
+
+    @property
+    def last_id(self):
+        return self.stubs[-1].id if self.stubs else None
+
+    def to_json(self) -> list:
+        return [list(self.heads), [[s.id, s.author_id, s.status, list(s.reaction_counts), s.author_name]
+                                   for s in self.stubs], self.has_prev, self.has_next]
+
+    @classmethod
+    def from_json(cls, data) -> "SharedPosts":
+        heads, stubs, has_prev, has_next = data
+        return cls(heads, [PostStub(*s) for s in stubs], bool(has_prev), bool(has_next))
+
+
+def assemble(shared: SharedPosts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(), root: str = "",
+             gestures=NO_GESTURES, here: str = "") -> Markup:
+    """The shared heads with this viewer's tails, by string assembly (no template, no query)."""
+    if not shared.stubs:
+        return Markup(NO_POSTS)
+    tails = ViewerTails(viewer, thread=thread, can_quote=can_quote, root=root, gestures=gestures, here=here)
+    tail = tails.tail
+    out: list[str] = []
+    add = out.append
+    for head, stub in zip(shared.heads, shared.stubs):
+        if muted_ids and stub.author_id in muted_ids and stub.status not in _GONE:
+            add(_MUTED_OPEN)
+            add(head)
+            add(tail(stub))
+            add(_MUTED_CLOSE)
+        else:
+            add(head)
+            add(tail(stub))
     return Markup("".join(out))

@@ -13,8 +13,9 @@ from board.domain import RuleViolation
 from board.extensions import db
 from board.forum import bp
 from board.forum import queries, services
-from board.forum.render import render_posts
-from board.following.services import thread_page_state
+from board.forum import shared_parts
+from board.forum.render import SharedPosts, assemble, render_posts
+from board.following.services import listing_page_state, thread_page_state
 from board.gestures import services as gestures
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
@@ -25,7 +26,7 @@ from board.permissions import (
     PermissionDenied, can_reply, get_post_for, posting_block_reason,
 )
 from board.security import post_limit, thread_limit
-from board.visibility import can_see_thread, can_see_topic, post_text_visible
+from board.visibility import can_see_thread, can_see_topic, post_text_visible, thread_posts_audience
 
 
 def _int_arg(name: str) -> int | None:
@@ -45,8 +46,15 @@ def _per_page(default: int) -> int:
     return default
 
 
+@functools.cache
+def _topic_by_slug():
+    return select(Topic).where(Topic.slug == bindparam("slug"))  # built once per process
+
+
 def _topic_or_404(slug: str) -> Topic:
-    topic = db.one_or_404(select(Topic).where(Topic.slug == slug))
+    topic = db.session.execute(_topic_by_slug(), {"slug": slug}).scalar_one_or_none()
+    if topic is None:
+        abort(404)
     return topic
 
 
@@ -89,15 +97,39 @@ def _empty_reply_field() -> Markup:
     return cached
 
 
+def _partial(name: str, **context) -> str:
+    """A shared partial template, rendered without the request's context processors (so it
+    can't pick up anything about the viewer): only what is passed, plus `root`."""
+    return current_app.jinja_env.get_template(name).render(root=request.script_root, **context)
+
+
+def _listing_audience(viewer, state) -> str | None:
+    """Who a topic or home list is shared with ("visitor", "member", "staff"), or None when this
+    member's lists hold her own unlisted threads (then they are hers alone)."""
+    audience = thread_posts_audience(viewer)[0]
+    if audience == "member" and state.own_unlisted:
+        return None
+    return audience
+
+
 @bp.get("/")
 def index():
-    topics = queries.home_topics(current_user)
-    latest = queries.latest_threads(current_user, limit=8)
-    extras = {}
-    featured_loader = current_app.extensions.get("circle.featured_stories")
-    if featured_loader:
-        extras["featured_stories"] = featured_loader()
-    return render_template("forum/index.html", topics=topics, latest=latest, **extras)
+    viewer = current_user._get_current_object()
+
+    def build():
+        latest = queries.latest_threads(viewer, limit=8)
+        featured_loader = current_app.extensions.get("circle.featured_stories")
+        featured = featured_loader() if featured_loader else []
+        topics = queries.home_topics(viewer)
+        return [_partial("forum/_home_latest.html", latest=latest),
+                _partial("forum/_home_featured.html", featured_stories=featured,
+                         **current_app.extensions.get("circle.story_helpers", dict)()),
+                _partial("forum/_home_topics.html", topics=topics)]
+
+    state = listing_page_state(viewer)  # counts + own unlisted threads: 1 query, 0 for visitors
+    audience = _listing_audience(viewer, state)
+    lists = shared_parts.shared_fragment("home", (audience,), build) if audience else build()
+    return render_template("forum/index.html", home_lists=[Markup(part) for part in lists])
 
 
 @bp.get("/topics/<slug>")
@@ -106,14 +138,24 @@ def topic(slug: str):
     denied = _require_topic_access(topic)
     if denied:
         return denied
+    viewer = current_user._get_current_object()
+    cursor = request.args.get("cursor")
+    per_page = current_app.config["BOARD_THREADS_PER_PAGE"]
+
+    def build():
+        page = queries.topic_threads(viewer, topic, cursor, per_page)
+        return _partial("forum/_thread_list.html", topic=topic, page=page)
+
+    state = listing_page_state(viewer, topic)  # counts, follow, own unlisted threads: 1 query, 0 for visitors
+    audience = _listing_audience(viewer, state)
     try:
-        page = queries.topic_threads(
-            current_user, topic, request.args.get("cursor"), current_app.config["BOARD_THREADS_PER_PAGE"]
-        )
+        thread_list = shared_parts.shared_fragment("topic", (topic.id, cursor, per_page, audience), build) \
+            if audience else build()
     except queries.BadCursor:
         abort(404)
     noindex = topic.members_only
-    return render_template("forum/topic.html", topic=topic, page=page, noindex=noindex)
+    return render_template("forum/topic.html", topic=topic, thread_list=Markup(thread_list), noindex=noindex,
+                           follow_mode=state.follow_mode)
 
 
 @bp.route("/topics/<slug>/new", methods=["GET", "POST"])
@@ -191,16 +233,28 @@ def thread(thread_id: int, slug: str | None = None):
     if not can_see_thread(current_user, thread):
         abort(404)
     per_page = _per_page(current_app.config["BOARD_POSTS_PER_PAGE"])
-    page = queries.thread_posts_page(
-        current_user, thread, after=_int_arg("after"), before=_int_arg("before"), start=_int_arg("from"),
-        last=request.args.get("page") == "last", per_page=per_page,
-    )
+    after, before, start = _int_arg("after"), _int_arg("before"), _int_arg("from")
+    last = request.args.get("page") == "last"
+    viewer = current_user._get_current_object()
+    viewer_state = thread_page_state(viewer, thread)  # follow + mutes + own unpublished: 1 query, 0 for visitors
+
+    def load_page():
+        return queries.thread_posts_page(viewer, thread, after=after, before=before, start=start, last=last,
+                                         per_page=per_page)
+
+    # The posts as everyone of this audience sees them: cached per page and generation
+    # (board/forum/shared_parts.py), unless the page holds posts only this member may read.
+    shared = None
+    if not viewer_state.own_unpublished:
+        audience = thread_posts_audience(viewer)[0]
+        shared = shared_parts.shared_posts(
+            thread, audience, (after, before, start, last, per_page),
+            lambda: SharedPosts.build(load_page(), audience, request.script_root))
+    page = shared if shared is not None else load_page()
     can_write = can_reply(current_user, thread)
     block_reason = None
     if not can_write and current_user.is_authenticated and not thread.locked:
         block_reason = posting_block_reason(current_user, on_form=False)
-    viewer_state = thread_page_state(current_user, thread)  # follow + mutes: 1 query, 0 for visitors
-    viewer = current_user._get_current_object()
     # The per-viewer gestures (own reactions, bookmarks, reply draft): 1 query, 0 for visitors
     mine = gestures.thread_viewer_state(viewer, thread, page.posts)
     reply_field, reply_to = None, None
@@ -210,11 +264,11 @@ def thread(thread_id: int, slug: str | None = None):
         else:  # a draft waits: the box shows it (on any device)
             reply_field = _reply_field(mine.reply_draft[0])
             reply_to = mine.reply_draft[1]
-    posts_html = render_posts(
-        page.posts, viewer=viewer, thread=thread, can_quote=can_write,
-        muted_ids=viewer_state.muted_ids, root=request.script_root, gestures=mine,
-        here=request.script_root + request.full_path.rstrip("?"),
+    viewer_part = dict(
+        viewer=viewer, thread=thread, can_quote=can_write, muted_ids=viewer_state.muted_ids,
+        root=request.script_root, gestures=mine, here=request.script_root + request.full_path.rstrip("?"),
     )
+    posts_html = assemble(shared, **viewer_part) if shared is not None else render_posts(page.posts, **viewer_part)
     return render_template(
         "forum/thread.html", thread=thread, topic=thread.topic, page=page, reply_field=reply_field, per_page=per_page,
         posts_html=posts_html, noindex=thread.topic.members_only, block_reason=block_reason,

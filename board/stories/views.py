@@ -40,6 +40,7 @@ def _register_hooks(state) -> None:
     """Let other areas show stories without importing this package: the home page and profiles."""
     state.app.extensions["circle.featured_stories"] = queries.featured_stories
     state.app.extensions["circle.profile_stories"] = queries.profile_stories
+    state.app.extensions["circle.story_helpers"] = _story_helpers  # for story cards rendered outside a request's context
 
 
 @bp.app_context_processor
