@@ -66,7 +66,12 @@ class ImageKind(ModeratedKind):
         return target.status in ("deleted", "upload")
 
     def audit_refs(self, target: Image) -> dict:
-        return {}
+        refs = {"target_user": target.owner}
+        if target.content_kind == "post":
+            holder = holder_of(target)
+            if holder is not None:
+                refs["post"] = holder  # the log links to the post the picture is in
+        return refs
 
     def audit_data(self, target: Image) -> dict:
         return {"image_id": target.id, "file": target.name, "where": target.content_kind,
