@@ -113,6 +113,8 @@ def collect(owner: User, form, files) -> Batch:
         slot.alt = clean_text(form.get(f"alt_{n}") or "").strip()
         upload = files.get(f"image_{n}") if files else None
         token = (form.get(f"kept_{n}") or "").strip()[:40]
+        if not token.replace("-", "").replace("_", "").isalnum() or not token.isascii():
+            token = ""  # not one of ours (tokens are URL-safe base64): never sent to the database
         if upload is not None and (upload.filename or "") != "":
             data = _read(upload, limit)
             if not data:

@@ -82,3 +82,26 @@ SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" 
 
 def upright(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data))
+
+
+# The only markup a gallery may hold: what board/media/gallery.py writes (src always /media/<hash>).
+_FIGURE = (r'<figure class="media-image"><a href="/media/[0-9a-f]{64}\.(?:jpg|png)">'
+           r'<img src="/media/[0-9a-f]{64}\.(?:jpg|png)" alt="[^"<>]*" width="\d+" height="\d+" loading="lazy" '
+           r'decoding="async"></a>(?:<figcaption><a class="media-report" href="/images/\d+/report">Report'
+           r'<span class="visually-hidden"> this picture</span></a></figcaption>)?</figure>')
+_PLACEHOLDER = r'<p class="media-placeholder media-[a-z]+">[A-Za-z ]+</p>'
+
+
+def gallery_problems(html: str) -> list[str]:
+    """Stored HTML with pictures: the text part is checked by the sanitizer's checker; the
+    gallery after it must be exactly what the server writes."""
+    import re as _re
+
+    from board.media.gallery import START, text_part
+
+    gallery = html[len(text_part(html)):]
+    if not gallery:
+        return []
+    if not _re.fullmatch(_re.escape(START) + f"(?:{_FIGURE}|{_PLACEHOLDER})+</div>", gallery):
+        return [f"unexpected gallery markup: {gallery[:200]!r}"]
+    return []
