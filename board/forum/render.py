@@ -17,6 +17,7 @@ from board.gestures.render import PostGestures, reaction_counts
 from board.gestures.services import NO_GESTURES
 from board.models.forum import DELETED, PUBLISHED, REMOVED
 from board.permissions import can_delete_post, can_edit_post, posting_block_reason
+from board.media.avatars import avatar_html
 from board.templating import time_tag, user_link
 from board.visibility import post_text_visible
 
@@ -61,7 +62,7 @@ def render_posts(posts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(
             link = links.get(post.author_id)
             if link is None:
                 link = links[post.author_id] = user_link(author, root=root)
-            add(f"      {link}\n")
+            add(f"      {avatar_html(author, 32, root)}{link}\n")
             if author is not None and author.identity_label and author.identity:
                 add(f'      <span class="identity">· {escape(author.identity_label)}</span>\n')
             add(f'      · <a href="{root}/posts/{pid}" class="permalink">{time_tag(post.created_at)}</a>\n')

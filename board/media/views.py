@@ -156,7 +156,7 @@ def picture():
                     flash("Your profile picture is saved.", "success")
                 return redirect(url_for(".picture"))
         db.session.rollback()
-    return render_template("media/picture.html", waiting=waiting, error=error, noindex=True), (400 if error else 200)
+    return render_template("media/picture.html", waiting_picture=waiting, error=error, noindex=True), (400 if error else 200)
 
 
 def _fraction(name: str, default: float) -> float:
