@@ -139,7 +139,7 @@ def new_thread(slug: str):
         draft = gestures.get_draft(current_user, place)
         if draft is not None:  # what they were writing, here or on another device
             form.title.data, form.body.data = draft.title, draft.body
-    if form.validate_on_submit() and _pictures_ok(batch, form):
+    if form.validate_on_submit() and media.pictures_ok(batch, form):
         try:
             thread = services.create_thread(current_user, topic, form.title.data, form.body.data,
                                             images=batch.images)
@@ -174,13 +174,6 @@ def _pictures() -> media.Batch | None:
     batch = media.collect(current_user, request.form, request.files)
     db.session.commit()
     return batch
-
-
-def _pictures_ok(batch: media.Batch | None, form) -> bool:
-    if batch is None or batch.ok:
-        return True
-    form.form_errors.extend(batch.errors)
-    return False
 
 
 @bp.app_template_global("first_posts_reviewed")
@@ -304,7 +297,7 @@ def reply(thread_id: int):
     reply_to = db.session.get(Post, parse_id(request.form.get("reply_to") or "") or 0) \
         if request.form.get("reply_to") else None
     batch = _pictures()
-    if form.validate_on_submit() and _pictures_ok(batch, form):
+    if form.validate_on_submit() and media.pictures_ok(batch, form):
         try:
             post = services.create_reply(current_user, thread, form.body.data, reply_to=reply_to,
                                          images=batch.images)

@@ -8,6 +8,7 @@ form: the member need not pick it again).
 """
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -139,6 +140,15 @@ def collect(owner: User, form, files) -> Batch:
     return batch
 
 
+def pictures_ok(batch: Batch | None, form) -> bool:
+    """For views: True when every picture in the form was accepted; else its messages join the
+    form's errors (the form is shown again with the text, the descriptions and the kept pictures)."""
+    if batch is None or batch.ok:
+        return True
+    form.form_errors.extend(batch.errors)
+    return False
+
+
 # ---------------------------------------------------------------- attaching
 
 def _verdict(owner: User) -> Verdict:
@@ -256,13 +266,21 @@ def clean_orphans(now=None) -> tuple[int, int]:
     return len(stale), files
 
 
-def export_rows(user: User) -> list[dict]:
-    """A member's pictures for her data download."""
-    rows = db.session.scalars(select(Image).where(Image.owner_id == user.id, Image.status != UPLOAD)
+def export_rows(user: User, *, with_data: bool = False) -> list[dict]:
+    """A member's pictures for her data download (`with_data`: each cleaned file, base64)."""
+    rows = db.session.scalars(select(Image).where(Image.owner_id == user.id, Image.status.not_in((UPLOAD, DELETED)))
                               .order_by(Image.id))
-    return [{"file": i.name, "thumbnail": i.thumb_name, "description": i.alt, "status": i.status,
-             "where": i.content_kind, "where_id": i.content_id, "width": i.width, "height": i.height,
-             "created_at": i.created_at.isoformat()} for i in rows]
+    out = []
+    for i in rows:
+        row = {"file": i.name, "description": i.alt, "status": i.status, "where": i.content_kind,
+               "where_id": i.content_id, "width": i.width, "height": i.height,
+               "created_at": i.created_at.isoformat() if i.created_at else None}
+        if with_data:
+            data = storage.get(i.name)
+            row["content_type"] = pipeline.TYPES[i.name.rsplit(".", 1)[1]]
+            row["data_base64"] = base64.b64encode(data).decode("ascii") if data is not None else None
+        out.append(row)
+    return out
 
 
 def lookup(name: str) -> list[Image]:
