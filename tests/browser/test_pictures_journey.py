@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 
+from tests.browser import axe
 from tests.browser.fixtures import screenshot
 from tests.browser.world import browser_login, cheap_password_hashing
 from tests.media import pictures
@@ -50,6 +51,8 @@ def test_a_photo_dropped_in_a_new_thread_waits_for_a_moderator_then_appears(app,
     assert member.locator("#image_1").evaluate("input => input.files.length") == 1
     assert member.evaluate("document.activeElement.id") == "alt_1"  # straight to the description
     member.get_by_label("Description of picture 1").fill("A long blue knitted scarf on a hospital chair")
+    found = axe.violations(member)  # the form with its picture fields and the preview: WCAG A and AA
+    assert not found, axe.format_violations(found, "new thread with a picture")
     screenshot(member, "pictures-new-thread-with-photo", widths=((390, 844),))
     with member.expect_navigation():
         member.get_by_role("button", name="Post thread").click()
@@ -66,6 +69,8 @@ def test_a_photo_dropped_in_a_new_thread_waits_for_a_moderator_then_appears(app,
     assert "/moderation/items/" in mod.url
     picture = mod.locator("[data-media-review] img")
     assert "blur" in picture.evaluate("img => getComputedStyle(img).filter")
+    found = axe.violations(mod)
+    assert not found, axe.format_violations(found, "a pending picture in the queue")
     mod.get_by_role("button", name="Show the picture").click()
     assert picture.evaluate("img => getComputedStyle(img).filter") == "none"
     assert mod.get_by_text("A long blue knitted scarf on a hospital chair").first.is_visible()
@@ -79,6 +84,9 @@ def test_a_photo_dropped_in_a_new_thread_waits_for_a_moderator_then_appears(app,
     assert natural[0] > 0 and natural[1] > natural[0] and natural[2] == "lazy"  # loaded, upright (portrait)
     assert member.get_by_text("Image waiting for review").count() == 0
     screenshot(member, "pictures-approved-in-thread", widths=((390, 844),))
+    member.goto(base + "/settings/picture")
+    found = axe.violations(member)
+    assert not found, axe.format_violations(found, "profile picture page")
     for errors in (member_errors, mod_errors):
         assert errors == [], errors
     member_ctx.close()

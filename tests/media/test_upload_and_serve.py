@@ -352,3 +352,37 @@ def test_database_mode_picture_is_served_by_a_filesystem_mode_app(app, client, m
     assert response.status_code == 200 and response.data == client.get(f"/media/{image.name}").data
     with other.app_context():
         db.engine.dispose()
+
+
+def test_editing_the_text_keeps_the_pictures(app, client, make):
+    member = make.user(trust_level=2)
+    login(client, member)
+    new_thread(client, files={1: pictures.jpeg()}, alts={1: "Still here"})
+    image = only_image(app)
+    response = client.post(f"/posts/{image.content_id}/edit", data={"title": "Our garden this spring",
+                                                                     "body": "Edited words"})
+    assert response.status_code == 302
+    html = thread_page(client, app)
+    assert "Edited words" in html and 'alt="Still here"' in html
+
+
+def test_thread_page_offers_pictures_in_a_reply(app, client, make):
+    member = make.user(trust_level=2)
+    thread = make.thread(member)
+    login(client, member)
+    html = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert f'href="/threads/{thread.id}/reply">Reply with pictures' in html
+    page = client.get(f"/threads/{thread.id}/reply").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'name="image_1"' in page and 'for="alt_1"' in page
+
+
+@pytest.mark.ratelimit
+def test_uploads_are_rate_limited_per_member(app, client, make):
+    app.config["BOARD_IMAGE_UPLOADS_PER_HOUR"] = 2
+    member = make.user(trust_level=2)
+    login(client, member)
+    codes = [client.post("/settings/picture", content_type="multipart/form-data",
+                         data={"picture": (io.BytesIO(pictures.png()), "me.png")}).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]
+    # A form post without a picture doesn't count.
+    assert client.post("/settings/picture", data={"action": "remove"}).status_code == 302
