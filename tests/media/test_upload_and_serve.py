@@ -386,3 +386,16 @@ def test_uploads_are_rate_limited_per_member(app, client, make):
     assert codes == [302, 302, 429]
     # A form post without a picture doesn't count.
     assert client.post("/settings/picture", data={"action": "remove"}).status_code == 302
+
+
+@BOTH_MODES
+def test_the_media_route_is_cheap(app, client, make, count_queries):
+    member = make.user(trust_level=2)
+    login(client, member)
+    new_thread(client, files={1: pictures.jpeg()}, alts={1: "A photo"})
+    image = only_image(app)
+    visitor = app.test_client()
+    visitor.get(f"/media/{image.thumb_name}")
+    with count_queries() as queries:
+        assert visitor.get(f"/media/{image.thumb_name}").status_code == 200
+    assert len(queries) <= 5, [str(q)[:80] for q in queries]
