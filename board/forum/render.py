@@ -15,9 +15,9 @@ from markupsafe import Markup, escape
 
 from board.gestures.render import PostGestures, reaction_counts
 from board.gestures.services import NO_GESTURES
+from board.media.avatars import avatar_html
 from board.models.forum import DELETED, PUBLISHED, REMOVED
 from board.permissions import can_delete_post, can_edit_post, posting_block_reason
-from board.media.avatars import avatar_html
 from board.templating import time_tag, user_link
 from board.visibility import post_text_visible
 

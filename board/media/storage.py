@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from board.extensions import db
 from board.models import MediaBlob
@@ -49,9 +50,13 @@ def _path(name: str) -> Path:
 def put(name: str, data: bytes, content_type: str) -> None:
     """Store a cleaned file (idempotent: the name is the hash of the bytes)."""
     if mode() == DATABASE:
-        if db.session.get(MediaBlob, name) is None:
-            db.session.add(MediaBlob(name=name, content_type=content_type, data=data))
-            db.session.flush()
+        if db.session.scalar(select(MediaBlob.name).where(MediaBlob.name == name)) is not None:
+            return
+        try:
+            with db.session.begin_nested():  # a savepoint: another request may store the same bytes now
+                db.session.add(MediaBlob(name=name, content_type=content_type, data=data))
+        except IntegrityError:
+            pass  # it did: the row holds these very bytes (the name is their hash)
         return
     path = _path(name)
     if path.exists():

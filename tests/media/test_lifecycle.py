@@ -198,3 +198,21 @@ def test_restore_ignores_archive_members_that_are_not_picture_files(app, tmp_pat
     with app.app_context():
         assert backup.restore_archive(target) == 0
     assert not (tmp_path.parent / "evil.sh").exists()
+
+
+def test_storing_bytes_another_request_just_stored_is_harmless(app, monkeypatch):
+    """Database mode: two uploads of the same photo at once insert the same blob name."""
+    from board.media import storage
+
+    app.config["MEDIA_STORAGE"] = "database"
+    name = "e" * 64 + ".jpg"
+    with app.app_context():
+        db.session.add(MediaBlob(name=name, content_type="image/jpeg", data=b"same"))
+        db.session.flush()
+        # The existence check misses the other request's row (not yet committed when it looked).
+        real_select = storage.select
+        monkeypatch.setattr(storage, "select", lambda *a: real_select(*a).where(MediaBlob.name == "not-yet"))
+        storage.put(name, b"same", "image/jpeg")
+        monkeypatch.undo()
+        db.session.commit()
+        assert storage.get(name) == b"same"
