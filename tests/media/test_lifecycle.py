@@ -216,3 +216,24 @@ def test_storing_bytes_another_request_just_stored_is_harmless(app, monkeypatch)
         monkeypatch.undo()
         db.session.commit()
         assert storage.get(name) == b"same"
+
+
+def test_a_refused_story_keeps_its_picture_and_description(app, client, make):
+    author = make.user(trust_level=2)
+    login(client, author)
+    form = story_form(consent=None, image_1=(io.BytesIO(pictures.png()), "p.png"), alt_1="Our dog Biscuit")
+    response = client.post("/stories/new", data=form, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Our dog Biscuit"' in html and 'name="kept_1"' in html and "The notebook by my bed" in html
+
+
+def test_a_refused_message_keeps_its_picture(app, client, make):
+    alice = make.user("alice", trust_level=2)
+    login(client, alice)
+    response = client.post("/messages/new", content_type="multipart/form-data",
+                           data={"to": "nobody-by-that-name", "body": "Hello",
+                                 "image_1": (io.BytesIO(pictures.png()), "p.png"), "alt_1": "A sunset"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="A sunset"' in html and 'name="kept_1"' in html

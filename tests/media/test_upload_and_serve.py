@@ -209,6 +209,7 @@ def test_reply_with_a_picture(app, client, make):
 
 # ---------------------------------------------------------------- review
 
+@BOTH_MODES
 def test_new_members_picture_waits_for_review_while_the_post_appears(app, client, make):
     member = make.user(trust_level=1)
     moderator = make.user(role="moderator")
@@ -243,6 +244,7 @@ def test_new_members_picture_waits_for_review_while_the_post_appears(app, client
     assert public.status_code == 200 and "immutable" in public.headers["Cache-Control"]
 
 
+@BOTH_MODES
 def test_moderator_removes_a_picture_and_the_post_stays(app, client, make):
     member = make.user(trust_level=2)
     reporter = make.user()
