@@ -91,3 +91,32 @@ def test_a_photo_dropped_in_a_new_thread_waits_for_a_moderator_then_appears(app,
         assert errors == [], errors
     member_ctx.close()
     mod_ctx.close()
+
+
+def test_a_member_drags_the_square_for_her_profile_picture(app, make, browser, live_server, monkeypatch):
+    cheap_password_hashing(monkeypatch)
+    make.user("rosa", display_name="Rosa L.", trust_level=2)
+    base = live_server
+    context, page, errors = _context_page(browser)
+    browser_login(page, base, "rosa")
+    page.goto(base + "/settings/picture")
+    assert page.locator(".avatar-current .avatar").inner_text() == "RL"
+    photo = pictures.jpeg(width=600, height=300)  # red left half, white right half
+    page.set_input_files("#picture", {"name": "me.jpg", "mimeType": "image/jpeg", "buffer": photo})
+    frame = page.locator(".avatar-crop-frame")
+    frame.wait_for()
+    box = frame.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 400, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    assert float(page.get_by_label("From the left").input_value()) == 0.5  # as far right as it goes
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save picture").click()
+    avatar = page.locator(".avatar-current img.avatar")
+    assert avatar.is_visible() and avatar.get_attribute("alt") == ""
+    colour = avatar.evaluate("""img => { const c = document.createElement('canvas'); c.width = c.height = 8;
+        const x = c.getContext('2d'); x.drawImage(img, 0, 0, 8, 8); return Array.from(x.getImageData(4, 4, 1, 1).data); }""")
+    assert colour[0] > 200 and colour[1] > 200  # the white right half she chose, not the red left
+    assert errors == [], errors
+    context.close()
