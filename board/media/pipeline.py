@@ -77,8 +77,8 @@ def _open(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
     if not data:
         raise Refused("The file is empty: it isn't a picture.")
     if len(data) > max_bytes:
-        raise Refused(f"This picture is too large ({len(data) / (1024 * 1024):.1f} MB); "
-                      f"the limit is {_mb(max_bytes)} per picture.")
+        raise Refused(f"This picture is too large: the limit is {_mb(max_bytes)} per picture. "
+                      "Most phones can send a smaller copy (for example, “medium” size).")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
