@@ -117,13 +117,13 @@
         }
       });
       xhr.addEventListener('load', function () {
-        if (xhr.responseURL && xhr.responseURL !== form.action && xhr.status < 400) {
-          window.location.assign(xhr.responseURL);
-          return;
-        }
+        // Show the page the server answered with (the post after its redirect, with its "thank you"
+        // message, or the refused form with its messages), at the address it came from.
+        const moved = xhr.responseURL && xhr.responseURL !== form.action;
         document.open();
         document.write(xhr.responseText);
         document.close();
+        if (moved && window.history && history.replaceState) { history.replaceState(null, '', xhr.responseURL); }
       });
       xhr.addEventListener('error', function () { progress.hidden = true; form.submit(); });
       Array.from(form.querySelectorAll('button[type="submit"]')).forEach(function (b) { b.disabled = true; });
