@@ -134,6 +134,18 @@ class Config:
     BOARD_POSTS_PER_PAGE = 25
     BOARD_STORIES_PER_PAGE = 20
     # Finished public pages for visitors who aren't logged in (board/page_cache.py): on in production
+    # Pictures (board/media; README "Pictures"). MEDIA_STORAGE: "filesystem" (files under MEDIA_DIR,
+    # instance/media by default) or "database" (bytes in the media_blobs table, shared by every machine).
+    MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem").strip().lower() or "filesystem"
+    MEDIA_DIR = os.environ.get("MEDIA_DIR", "")  # empty: <instance>/media
+    BOARD_IMAGE_MAX_BYTES = _int("BOARD_IMAGE_MAX_BYTES", 10 * 1024 * 1024)  # one image as sent
+    BOARD_IMAGE_MAX_PIXELS = _int("BOARD_IMAGE_MAX_PIXELS", 50_000_000)  # width x height, before resizing
+    BOARD_IMAGES_PER_POST = _int("BOARD_IMAGES_PER_POST", 4)
+    BOARD_IMAGE_MAX_SIDE = _int("BOARD_IMAGE_MAX_SIDE", 2048)  # long side of the stored picture
+    BOARD_IMAGE_UPLOADS_PER_HOUR = _int("BOARD_IMAGE_UPLOADS_PER_HOUR", 60)  # form posts carrying pictures
+    # A form with pictures: 4 x 10 MB + 1 MB of text and multipart overhead.
+    BOARD_MAX_IMAGE_REQUEST_BYTES = _int("BOARD_MAX_IMAGE_REQUEST_BYTES", 4 * 10 * 1024 * 1024 + 1024 * 1024)
+
     BOARD_PAGE_CACHE = _bool("BOARD_PAGE_CACHE", False)
     BOARD_PAGE_CACHE_SECONDS = _int("BOARD_PAGE_CACHE_SECONDS", 60)
     BOARD_PAGE_CACHE_ENTRIES = _int("BOARD_PAGE_CACHE_ENTRIES", 500)

@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from board.forum import bp as forum_bp
     from board.gestures import bp as gestures_bp
     from board.health import bp as health_bp
+    from board.media import bp as media_bp
     from board.messages import bp as messages_bp
     from board.moderation import bp as moderation_bp
     from board.notifications import bp as notifications_bp
@@ -164,7 +165,7 @@ def register_blueprints(app: Flask) -> None:
     from board.stories import bp as stories_bp
 
     for bp in (auth_bp, forum_bp, health_bp, moderation_bp, notifications_bp, stories_bp, search_bp, display_bp, following_bp,
-               profile_bp, privacy_bp, pages_bp, welcome_bp, gestures_bp, messages_bp):
+               profile_bp, privacy_bp, pages_bp, welcome_bp, gestures_bp, messages_bp, media_bp):
         app.register_blueprint(bp)
     if app.config.get("ENV_NAME") == "development":
         from board.dev_mail import bp as dev_mail_bp  # /dev/mail: never registered outside development

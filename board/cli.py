@@ -190,6 +190,7 @@ def content_group() -> None:
 def content_rerender() -> None:
     """Rebuild every stored HTML body from its Markdown source (after the allow-list changes)."""
     from board.markup import render_markdown
+    from board.media.gallery import keep_gallery
     from board.models import Post, PostRevision, Story, User
 
     counts = {}
@@ -205,7 +206,7 @@ def content_rerender() -> None:
                 source = getattr(obj, src)
                 if source is None:
                     continue
-                html = render_markdown(source)
+                html = keep_gallery(getattr(obj, dst) or "", render_markdown(source))  # pictures stay
                 if html != getattr(obj, dst):
                     setattr(obj, dst, html)
                     n += 1

@@ -182,6 +182,7 @@ def backup_command(path: Path, force: bool) -> None:
             src.close()
         os.replace(tmp, path)
         click.echo(f"Backed up {source_path} to {path} ({path.stat().st_size:,} bytes).")
+        _backup_media(path)
         return
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -196,6 +197,32 @@ def backup_command(path: Path, force: bool) -> None:
         path.unlink(missing_ok=True)
         raise click.ClickException(f"pg_dump failed: {result.stderr.strip()}")
     click.echo(f"Backed up the PostgreSQL database with pg_dump to {path} ({path.stat().st_size:,} bytes).")
+    _backup_media(path)
+
+
+def _backup_media(path: Path) -> None:
+    """Pictures on disk go into PATH.media.tar beside the database backup (board/media/backup.py);
+    in database mode they are already inside the database backup."""
+    from board.media import backup as media_backup
+    from board.media import storage
+
+    written = media_backup.write_archive(path, always=storage.mode() == storage.FILESYSTEM)
+    if written is not None:
+        archive, count = written
+        click.echo(f"Backed up {count:,} picture file(s) to {archive}. Keep it with the database backup.")
+    else:
+        click.echo("Pictures are stored in the database (MEDIA_STORAGE=database): they are in this backup.")
+
+
+def _restore_media(path: Path) -> None:
+    from board.media import backup as media_backup
+
+    count = media_backup.restore_archive(path)
+    if count is None:
+        click.echo(f"No {media_backup.archive_path(path).name} beside the backup: pictures stored in the "
+                   "database came back with it; files on disk were left as they are.")
+    else:
+        click.echo(f"Restored {count:,} picture file(s) from {media_backup.archive_path(path)}.")
 
 
 @click.command("restore")
@@ -221,6 +248,7 @@ def restore_command(path: Path, yes: bool) -> None:
         if result.returncode != 0:
             raise click.ClickException(f"pg_restore failed: {result.stderr.strip()}")
         click.echo(f"Restored the PostgreSQL database from {path}.")
+        _restore_media(path)
         return
     _check_sqlite_file(path)
     if not yes:
@@ -236,3 +264,4 @@ def restore_command(path: Path, yes: bool) -> None:
         src.close()
     click.echo(f"Restored {target} from {path}. Run `flask --app board db upgrade` if the backup is older "
                "than this version of Circle.")
+    _restore_media(path)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -157,6 +157,25 @@ thread_limit = limiter.shared_limit(thread_interval, scope="thread", key_func=me
                                     exempt_when=_not_member_or_staff, deduct_when=_succeeded)
 message_limit = limiter.shared_limit(message_interval, scope="message", key_func=member_key, methods=["POST"],
                                      exempt_when=_not_member_or_staff, deduct_when=_succeeded)
+
+
+def _no_pictures() -> bool:
+    """Form posts without a picture file don't count towards the upload limit."""
+    if _not_member_or_staff():
+        return True
+    try:
+        return not any(f.filename for f in request.files.values())
+    except Exception:  # noqa: BLE001 - a malformed body: the view answers it
+        return True
+
+
+def _uploads_per_hour() -> str:
+    return f"{int(current_app.config.get('BOARD_IMAGE_UPLOADS_PER_HOUR', 60))} per hour"
+
+
+#: Forms that take pictures (board/media): BOARD_IMAGE_UPLOADS_PER_HOUR posts carrying files, per member.
+upload_limit = limiter.shared_limit(_uploads_per_hour, scope="upload", key_func=member_key, methods=["POST"],
+                                    exempt_when=_no_pictures)
 #: For the report form(s): `@bp.post(...)` then `@report_limit`. 20 a day per member; staff exempt.
 report_limit = limiter.shared_limit(REPORTS_PER_MEMBER, scope="report", key_func=member_key, methods=["POST"],
                                     exempt_when=_not_member_or_staff, deduct_when=_succeeded)
@@ -204,7 +223,7 @@ def when_to_try_again(seconds: int | None) -> str:
 # ---------------------------------------------------------------- headers
 
 def _is_private_page() -> bool:
-    if request.endpoint == "static":
+    if request.endpoint == "static" or g.get("circle_public_media"):  # a picture anyone may see (board/media)
         return False
     if request.path.startswith(PRIVATE_PREFIXES):
         return True

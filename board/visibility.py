@@ -184,3 +184,58 @@ def searchable_stories(viewer: User | None):
 
 def nothing():
     return false()
+
+
+# ---------------------------------------------------------------- pictures (board/media)
+
+# A picture's own status, and who may see it in that status (its holder's rules apply too).
+_IMAGE_OWNER_STATUSES = ("pending", "hidden", "rejected", "upload")
+_IMAGE_STAFF_STATUSES = ("pending", "hidden", "rejected", "removed")
+
+
+def image_status_visible(viewer: User | None, image) -> bool:
+    """May `viewer` see a picture in its own status (ignoring where it is)?"""
+    if image.status == PUBLISHED:
+        return True
+    uid = _viewer_id(viewer)
+    if uid is not None and image.owner_id == uid and image.status in _IMAGE_OWNER_STATUSES:
+        return True
+    return is_staff(viewer) and image.status in _IMAGE_STAFF_STATUSES
+
+
+def can_see_image(viewer: User | None, image, holder, *, in_conversation: bool = False) -> bool:
+    """May `viewer` be sent this picture's file? Its status, then what holds it: a post the viewer
+    may read (in a thread and topic she may see), a story she may read (never a withdrawn one),
+    a message of a conversation she belongs to (`in_conversation`, looked up by the caller), a
+    profile picture. Anything else (a picture not yet placed, a holder gone) only to its owner."""
+    if not image_status_visible(viewer, image):
+        return False
+    kind = image.content_kind
+    if kind == "avatar":
+        return True
+    if kind is None:
+        return image.status == "upload" and _viewer_id(viewer) == image.owner_id
+    if holder is None:
+        return False
+    if kind == "post":
+        return can_see_thread(viewer, holder.thread) and post_text_visible(viewer, holder)
+    if kind == "story":
+        return holder.status != "withdrawn" and can_see_story(viewer, holder)
+    if kind == "message":
+        uid = _viewer_id(viewer)
+        return uid is not None and in_conversation and message_text_visible(uid, holder)
+    return False
+
+
+def image_is_public(image, holder) -> bool:
+    """Would a visitor with no account see it? Only then may shared caches keep the file."""
+    if image.status != PUBLISHED:
+        return False
+    if image.content_kind == "avatar":
+        return True
+    if image.content_kind == "post" and holder is not None:
+        thread = holder.thread
+        return (holder.status == PUBLISHED and thread.status == PUBLISHED and not thread.topic.members_only)
+    if image.content_kind == "story" and holder is not None:
+        return holder.status == PUBLISHED
+    return False

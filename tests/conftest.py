@@ -85,6 +85,7 @@ def app(db_template, tmp_path, request):
     else:
         uri = db_template["uri"]
     config = _base_config(uri)
+    config["MEDIA_DIR"] = str(tmp_path / "media")  # pictures (filesystem mode) stay in the test's folder
     if request.node.get_closest_marker("csrf"):
         config["WTF_CSRF_ENABLED"] = True
     if request.node.get_closest_marker("ratelimit"):

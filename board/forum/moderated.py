@@ -14,6 +14,7 @@ from board.extensions import db
 from board.forum import bp
 from board.forum.services import clean_body, notify_reply, set_post_status
 from board.markup import excerpt, render_markdown
+from board.media.gallery import keep_gallery
 from board.models import HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, User, utcnow
 from board.moderation.intake import maybe_promote
 from board.moderation.kinds import Edit, ModeratedKind, Place, Undone, register_kind
@@ -101,7 +102,7 @@ class PostKind(ModeratedKind):
         db.session.add(PostRevision(post_id=target.id, editor_id=moderator.id, body_source=target.body_source,
                                     body_html=target.body_html, created_at=utcnow(), private=True))
         target.body_source = body
-        target.body_html = render_markdown(body)
+        target.body_html = keep_gallery(target.body_html, render_markdown(body))
         target.edited_at = utcnow()
         if title and title != before_title:
             target.thread.title = title
@@ -139,7 +140,7 @@ class PostKind(ModeratedKind):
             db.session.add(PostRevision(post_id=target.id, editor_id=moderator.id, body_source=target.body_source,
                                         body_html=target.body_html, created_at=utcnow(), private=True))
             target.body_source = undone.before_text
-            target.body_html = render_markdown(undone.before_text)
+            target.body_html = keep_gallery(target.body_html, render_markdown(undone.before_text))
             before_title = undone.data.get("before_title")
             if target.is_first and before_title:
                 target.thread.title = before_title

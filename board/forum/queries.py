@@ -91,11 +91,12 @@ class PostPage:
 class AuthorView:
     """The few author fields a thread page shows (read-only; see PostView)."""
 
-    __slots__ = ("id", "username", "display_name", "identity", "role", "deleted_at", "memorial_at")
+    __slots__ = ("id", "username", "display_name", "identity", "role", "deleted_at", "memorial_at", "avatar_media")
 
-    def __init__(self, id, username, display_name, identity, role, deleted_at, memorial_at):
+    def __init__(self, id, username, display_name, identity, role, deleted_at, memorial_at, avatar_media=None):
         self.id, self.username, self.display_name, self.identity = id, username, display_name, identity
         self.role, self.deleted_at, self.memorial_at = role, deleted_at, memorial_at
+        self.avatar_media = avatar_media  # the approved profile picture (board/media/avatars.py)
 
     @property
     def public_name(self) -> str:
@@ -156,7 +157,7 @@ def _post_views(rows, thread: Thread) -> list[PostView]:
         if row[9] is not None:
             author = authors.get(row[9])
             if author is None:
-                author = authors[row[9]] = AuthorView(*row[9:16])
+                author = authors[row[9]] = AuthorView(*row[9:16], row[26])
         views.append(PostView(row, author, thread))
     return views
 
@@ -177,7 +178,7 @@ def _thread_posts_stmt(audience: str, newest_first: bool):
     compares the two on the index).
     """
     stmt = (
-        select(*_POST_COLUMNS, *_AUTHOR_COLUMNS, *_GESTURE_COLUMNS)
+        select(*_POST_COLUMNS, *_AUTHOR_COLUMNS, *_GESTURE_COLUMNS, User.avatar_media)
         .outerjoin(User, Post.author_id == User.id)
         .outerjoin(_ReplyTo, _ReplyTo.id == Post.reply_to_id)
         .outerjoin(_ReplyAuthor, _ReplyAuthor.id == _ReplyTo.author_id)

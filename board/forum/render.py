@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from board.gestures.render import PostGestures, reaction_counts
 from board.gestures.services import NO_GESTURES
+from board.media.avatars import avatar_html
 from board.models.forum import DELETED, PUBLISHED, REMOVED
 from board.permissions import can_delete_post, can_edit_post, posting_block_reason
 from board.templating import time_tag, user_link
@@ -82,7 +83,7 @@ def post_head(post, *, text_visible: bool, own: bool, root: str, page_ids, links
         link = links.get(post.author_id)
         if link is None:
             link = links[post.author_id] = user_link(author, root=root)
-        add(f"      {link}\n")
+        add(f"      {avatar_html(author, 32, root)}{link}\n")
         if author is not None and author.identity_label and author.identity:
             add(f'      <span class="identity">· {escape(author.identity_label)}</span>\n')
         add(f'      · <a href="{root}/posts/{pid}" class="permalink">{time_tag(post.created_at)}</a>\n')

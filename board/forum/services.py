@@ -16,6 +16,8 @@ from board.extensions import db
 from board.following import services as following
 from board.limits import POST_BODY_MAX
 from board.markup import clean_text, render_markdown
+from board.media import services as media
+from board.media.gallery import keep_gallery
 from board.models import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic, User, utcnow,
 )
@@ -143,7 +145,8 @@ def _screen(author: User, text: str, kind: str, context: dict | None = None):
     return verdict
 
 
-def create_thread(author: User, topic: Topic, title: str, body: str) -> Thread:
+def create_thread(author: User, topic: Topic, title: str, body: str, *, images=()) -> Thread:
+    """`images`: accepted pictures (board.media.services.collect) to place in the first post."""
     require_can_post(author)
     title = clean_title(title)
     body = clean_body(body)
@@ -163,11 +166,12 @@ def create_thread(author: User, topic: Topic, title: str, body: str) -> Thread:
     thread.first_post_id = post.id
     set_post_status(post, status)
     moderation.after_write(author=author, verdict=verdict, target=post)
+    media.attach(author, list(images), "post", post.id)
     db.session.flush()
     return thread
 
 
-def create_reply(author: User, thread: Thread, body: str, *, reply_to: Post | None = None) -> Post:
+def create_reply(author: User, thread: Thread, body: str, *, reply_to: Post | None = None, images=()) -> Post:
     """A reply; `reply_to` is the post it answers ("in reply to NAME"), which must be a
     published post of the same thread."""
     require_can_post(author)
@@ -187,6 +191,7 @@ def create_reply(author: User, thread: Thread, body: str, *, reply_to: Post | No
     db.session.flush()
     set_post_status(post, moderation.status_for(verdict))
     moderation.after_write(author=author, verdict=verdict, target=post)
+    media.attach(author, list(images), "post", post.id)
     if post.status == PUBLISHED:
         notify_reply(post)
     db.session.flush()
@@ -241,7 +246,7 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         created_at=utcnow(),
     ))
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html = keep_gallery(post.body_html, render_markdown(body))  # the pictures stay
     post.edited_at = utcnow()
     if new_title is not None:
         post.thread.title = new_title

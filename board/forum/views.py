@@ -19,13 +19,15 @@ from board.following.services import listing_page_state, thread_page_state
 from board.gestures import services as gestures
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
+from board.limits import larger_body
+from board.media import services as media
 from board.models import Post, PostRevision, Thread, Topic
 from board.moderation import intake
 from board.moderation.care import notice_if_crisis, refused_with_crisis
 from board.permissions import (
     PermissionDenied, can_reply, get_post_for, posting_block_reason,
 )
-from board.security import post_limit, thread_limit
+from board.security import post_limit, thread_limit, upload_limit
 from board.visibility import can_see_thread, can_see_topic, post_text_visible, thread_posts_audience
 
 
@@ -161,7 +163,9 @@ def topic(slug: str):
 @bp.route("/topics/<slug>/new", methods=["GET", "POST"])
 @thread_limit
 @post_limit
+@upload_limit
 @login_required
+@larger_body("BOARD_MAX_IMAGE_REQUEST_BYTES", "A post with pictures")
 def new_thread(slug: str):
     topic = _topic_or_404(slug)
     denied = _require_topic_access(topic)
@@ -169,6 +173,7 @@ def new_thread(slug: str):
         return denied
     form = ThreadForm()
     place = f"thread:{topic.id}"
+    batch = _pictures()
     if request.method == "GET":
         blocked = _cannot_post_page()
         if blocked is not None:
@@ -176,9 +181,10 @@ def new_thread(slug: str):
         draft = gestures.get_draft(current_user, place)
         if draft is not None:  # what they were writing, here or on another device
             form.title.data, form.body.data = draft.title, draft.body
-    if form.validate_on_submit():
+    if form.validate_on_submit() and media.pictures_ok(batch, form):
         try:
-            thread = services.create_thread(current_user, topic, form.title.data, form.body.data)
+            thread = services.create_thread(current_user, topic, form.title.data, form.body.data,
+                                            images=batch.images)
         except RuleViolation as exc:
             getattr(form, exc.field or "body").errors.append(exc.message)
         except PermissionDenied as exc:
@@ -186,7 +192,7 @@ def new_thread(slug: str):
             db.session.rollback()
             refused_with_crisis(current_user, form.title.data, form.body.data, why=exc.message)
             return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT,
-                                   draft_place=place), 403
+                                   draft_place=place, media_batch=batch), 403
         else:
             gestures.discard_draft(current_user, place)
             db.session.commit()
@@ -199,7 +205,17 @@ def new_thread(slug: str):
     if code == 400:
         notice_if_crisis(form.title.data, form.body.data)
     return render_template("forum/new_thread.html", topic=topic, form=form, body_hint=BODY_HINT,
-                           draft_place=place), code
+                           draft_place=place, media_batch=batch), code
+
+
+def _pictures() -> media.Batch | None:
+    """On a form post: the pictures it carries, cleaned. Accepted ones are committed at once (as
+    uploads with a token) so a refused form can offer them again without choosing them again."""
+    if request.method != "POST":
+        return None
+    batch = media.collect(current_user, request.form, request.files)
+    db.session.commit()
+    return batch
 
 
 @bp.app_template_global("first_posts_reviewed")
@@ -293,14 +309,16 @@ def _reply_target(thread: Thread, post_id: int | None) -> Post | None:
     return target
 
 
-def _render_reply(thread: Thread, form: ReplyForm, reply_to: Post | None, code: int = 200):
+def _render_reply(thread: Thread, form: ReplyForm, reply_to: Post | None, code: int = 200, batch=None):
     return render_template("forum/reply.html", thread=thread, form=form, body_hint=BODY_HINT, reply_to=reply_to,
-                           draft_place=f"reply:{thread.id}"), code
+                           draft_place=f"reply:{thread.id}", media_batch=batch), code
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["GET", "POST"])
 @post_limit
+@upload_limit
 @login_required
+@larger_body("BOARD_MAX_IMAGE_REQUEST_BYTES", "A reply with pictures")
 def reply(thread_id: int):
     thread = _thread_or_404(thread_id)
     if not can_see_thread(current_user, thread):
@@ -332,16 +350,18 @@ def reply(thread_id: int):
     # The answered post may have gone since the box was opened: the reply still goes in, unlinked.
     reply_to = db.session.get(Post, parse_id(request.form.get("reply_to") or "") or 0) \
         if request.form.get("reply_to") else None
-    if form.validate_on_submit():
+    batch = _pictures()
+    if form.validate_on_submit() and media.pictures_ok(batch, form):
         try:
-            post = services.create_reply(current_user, thread, form.body.data, reply_to=reply_to)
+            post = services.create_reply(current_user, thread, form.body.data, reply_to=reply_to,
+                                         images=batch.images)
         except RuleViolation as exc:
             form.body.errors.append(exc.message)
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
             refused_with_crisis(current_user, form.body.data, why=exc.message)
-            return _render_reply(thread, form, reply_to, 403)
+            return _render_reply(thread, form, reply_to, 403, batch)
         else:
             gestures.discard_draft(current_user, place)
             db.session.commit()
@@ -353,7 +373,7 @@ def reply(thread_id: int):
             return redirect(url_for(".post_permalink", post_id=post.id))
         db.session.rollback()
     notice_if_crisis(form.body.data)
-    return _render_reply(thread, form, reply_to, 400)
+    return _render_reply(thread, form, reply_to, 400, batch)
 
 
 @bp.get("/posts/<int:post_id>")

@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 from board.domain import RuleViolation
 from board.extensions import db
 from board.markup import clean_text, render_markdown
+from board.media import services as media
 from board.models import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Block, Conversation, ConversationMember, Message,
     MessagePreferences, ModerationItem, Notification, User, utcnow,
@@ -215,8 +216,9 @@ def started_today(user: User, now: datetime | None = None) -> int:
         Conversation.from_moderators.is_(False))) or 0
 
 
-def start_conversation(sender: User, recipients: str | list[str], body: str) -> Message:
-    """Start a conversation with one to five others; returns its first message."""
+def start_conversation(sender: User, recipients: str | list[str], body: str, *, images=()) -> Message:
+    """Start a conversation with one to five others; returns its first message. `images`: accepted
+    pictures (board.media.services.collect), seen only by the conversation's members."""
     require_can_post(sender)
     names = parse_recipients(recipients) if isinstance(recipients, str) else list(recipients)
     if not names:
@@ -248,6 +250,7 @@ def start_conversation(sender: User, recipients: str | list[str], body: str) -> 
                                           joined_at=now))
     db.session.flush()
     message = _new_message(conversation, sender, body, verdict=verdict)
+    media.attach(sender, list(images), "message", message.id)
     _mark_own(conversation, sender, message)
     if message.status == PUBLISHED:
         deliver(message)
@@ -282,7 +285,7 @@ def why_cannot_reply(me: ConversationMember, members: list[ConversationMember], 
     return "Not delivered. This conversation has ended, so nothing more can be sent."
 
 
-def reply(sender: User, conversation: Conversation, body: str) -> Message:
+def reply(sender: User, conversation: Conversation, body: str, *, images=()) -> Message:
     me = membership(sender, conversation.id)
     if me is None:
         raise PermissionDenied("You're not in this conversation.")
@@ -294,6 +297,7 @@ def reply(sender: User, conversation: Conversation, body: str) -> Message:
     # The moderators' own words to a member are not screened (they quote crisis wording to help).
     verdict = None if as_moderators else _screen(sender, body)
     message = _new_message(conversation, sender, body, as_moderators=as_moderators, verdict=verdict)
+    media.attach(sender, list(images), "message", message.id)
     _mark_own(conversation, sender, message)
     if message.status == PUBLISHED:
         deliver(message)

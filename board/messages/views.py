@@ -20,7 +20,9 @@ from board.models import Conversation, ModerationItem, User
 from board.moderation.care import flash_crisis_notice, needs_crisis_notice, notice_if_crisis, refused_with_crisis
 from board.moderation.forms import ReportForm
 from board.permissions import PermissionDenied, moderator_required
-from board.security import message_limit, report_limit
+from board.limits import larger_body
+from board.media import services as media
+from board.security import upload_limit, message_limit, report_limit
 
 
 def _int_arg(name: str) -> int | None:
@@ -88,17 +90,28 @@ def decline(id: int):
 
 # ================================================================ writing
 
+def _pictures():
+    """The pictures a message form carries; accepted ones are kept at once (by token) so a refused
+    form can offer them again."""
+    batch = media.collect(current_user, request.form, request.files)
+    db.session.commit()
+    return batch
+
+
 @bp.route("/messages/new", methods=["GET", "POST"])
 @message_limit
+@upload_limit
 @login_required
+@larger_body("BOARD_MAX_IMAGE_REQUEST_BYTES", "A message with pictures")
 def new():
     form = NewConversationForm()
     if request.method == "GET":
         form.to.data = (request.args.get("to") or "")[:200]
         return render_template("messages/new.html", form=form, body_hint=BODY_HINT, noindex=True)
-    if form.validate_on_submit():
+    batch = _pictures()
+    if form.validate_on_submit() and media.pictures_ok(batch, form):
         try:
-            message = services.start_conversation(current_user, form.to.data, form.body.data)
+            message = services.start_conversation(current_user, form.to.data, form.body.data, images=batch.images)
         except RuleViolation as exc:
             db.session.rollback()
             getattr(form, exc.field if exc.field in ("to", "body") else "body").errors.append(exc.message)
@@ -106,16 +119,17 @@ def new():
             db.session.rollback()
             form.form_errors.append(exc.message)
             refused_with_crisis(current_user, form.body.data, why=exc.message)
-            return render_template("messages/new.html", form=form, body_hint=BODY_HINT, noindex=True), 403
+            return render_template("messages/new.html", form=form, body_hint=BODY_HINT, noindex=True,
+                                   media_batch=batch), 403
         else:
             db.session.commit()
             _sent(message)
             return redirect(url_for(".conversation", id=message.conversation_id))
     notice_if_crisis(form.body.data)
-    return render_template("messages/new.html", form=form, body_hint=BODY_HINT, noindex=True), 400
+    return render_template("messages/new.html", form=form, body_hint=BODY_HINT, noindex=True, media_batch=batch), 400
 
 
-def _render_conversation(view, form=None, code: int = 200, reply_error: str | None = None):
+def _render_conversation(view, form=None, code: int = 200, reply_error: str | None = None, batch=None):
     if view is None:
         abort(404)
     g.unread_notifications, g.unread_messages, g.message_requests = view.header
@@ -124,6 +138,7 @@ def _render_conversation(view, form=None, code: int = 200, reply_error: str | No
     return render_template(
         "messages/conversation.html", view=view, form=form, body_hint=BODY_HINT, cannot_reply=reason,
         reply_error=reply_error, author_name=services.author_name, shown_name=services.shown_name, noindex=True,
+        media_batch=batch,
     ), code
 
 
@@ -138,15 +153,18 @@ def conversation(id: int):
 
 @bp.post("/messages/<int:id>/reply")
 @message_limit
+@upload_limit
 @login_required
+@larger_body("BOARD_MAX_IMAGE_REQUEST_BYTES", "A message with pictures")
 def reply(id: int):
     conversation = db.session.get(Conversation, id)
     if conversation is None or services.membership(current_user, id) is None:
         abort(404)
     form = MessageForm()
-    if form.validate_on_submit():
+    batch = _pictures()
+    if form.validate_on_submit() and media.pictures_ok(batch, form):
         try:
-            message = services.reply(current_user, conversation, form.body.data)
+            message = services.reply(current_user, conversation, form.body.data, images=batch.images)
         except RuleViolation as exc:
             db.session.rollback()
             form.body.errors.append(exc.message)
@@ -154,13 +172,13 @@ def reply(id: int):
             db.session.rollback()
             form.form_errors.append(exc.message)
             refused_with_crisis(current_user, form.body.data, why=exc.message)
-            return _render_conversation(services.conversation_view(current_user, id), form, 403)
+            return _render_conversation(services.conversation_view(current_user, id), form, 403, batch=batch)
         else:
             db.session.commit()
             _sent(message)
             return redirect(url_for(".conversation", id=id) + f"#message-{message.id}")
     notice_if_crisis(form.body.data)
-    return _render_conversation(services.conversation_view(current_user, id), form, 400)
+    return _render_conversation(services.conversation_view(current_user, id), form, 400, batch=batch)
 
 
 @bp.post("/messages/<int:id>/leave")

@@ -11,6 +11,7 @@ from board.models.moderation import (
 from board.models.notification import MailMessage, Notification
 from board.models.page import SitePage, SitePageRevision
 from board.models.profile import DiagnosisProfile
+from board.models.media import Image, MediaBlob
 from board.models.gestures import REACTION_KINDS, Bookmark, Draft, Reaction
 from board.models.security import (
     HealthSettings, NewcomerNudge, RecoveryCode, TotpSecret, UserSession, WebAuthnCredential, Welcomer,
@@ -24,7 +25,7 @@ __all__ = [
     "Notification", "MailMessage", "Story", "StoryTheme", "Reaction", "Bookmark", "Draft", "REACTION_KINDS",
     "DiagnosisProfile", "SitePage", "SitePageRevision", "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
     "TotpSecret", "RecoveryCode", "WebAuthnCredential", "UserSession", "Welcomer", "NewcomerNudge",
-    "HealthSettings",
+    "HealthSettings", "Image", "MediaBlob",
     "Conversation", "ConversationMember", "Message", "Block", "MessagePreferences",
     "PENDING", "PUBLISHED", "HIDDEN", "REJECTED", "REMOVED", "DELETED",
 ]

@@ -68,6 +68,9 @@ class User(UserMixin, Base):
     guidelines_accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     welcomed_at: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The "<hash>.<ext>" of her approved square profile picture's thumbnail (board/media/avatars.py);
+    # None: the initials avatar. Set only once the picture is approved.
+    avatar_media: Mapped[str | None] = mapped_column(String(80), default=None)
 
     # Counters (updated by services in the same transaction)
     post_count: Mapped[int] = mapped_column(default=0)

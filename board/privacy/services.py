@@ -23,6 +23,7 @@ from sqlalchemy import delete, or_, select, update
 from board.auth.passwords import verify_password
 from board.domain import RuleViolation
 from board.extensions import db
+from board.media import services as media
 from board.models import (
     DELETED,
     PUBLISHED,
@@ -165,6 +166,7 @@ def export_member_data(user: User) -> dict:
     from board.messages.services import export_for as messages_export
 
     data["private_messages"] = messages_export(user)
+    data["pictures"] = media.export_rows(user, with_data=True)  # the cleaned files, base64
     return data
 
 
@@ -382,10 +384,11 @@ def delete_account(user: User, mode: str) -> dict:
         _keep_content(user)
         posts = stories = 0
     db.session.flush()
+    pictures = media.delete_member_images(user)  # in both modes: a photo can say who she was
     _forget_activity(user, names)
     _anonymize(user)
     user.deleted_at = utcnow()
-    counts = {"mode": mode, "posts_removed": posts, "stories_removed": stories}
+    counts = {"mode": mode, "posts_removed": posts, "stories_removed": stories, "pictures_removed": pictures}
     audit(None, "account_deleted", target_user=user, data=counts)
     db.session.flush()
     return counts

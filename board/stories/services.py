@@ -19,6 +19,8 @@ from board.domain import Conflict, RuleViolation
 from board.extensions import db
 from board.limits import STORY_BODY_MAX, STORY_TITLE_MAX
 from board.markup import clean_line, clean_text, render_markdown
+from board.media import services as media
+from board.media.gallery import keep_gallery, text_part
 from board.models import Story, StoryTheme, User, utcnow
 from board.moderation import intake as moderation
 from board.moderation.care import needs_crisis_notice
@@ -217,8 +219,9 @@ def _send_for_review(author: User, story: Story, verdict, consent: bool) -> None
     moderation.after_write(author=author, verdict=verdict, target=story)
 
 
-def create_story(author: User, data: StoryInput, *, draft: bool = False) -> Submission:
-    """A new story: saved as a draft, or sent to the moderators (never public before review)."""
+def create_story(author: User, data: StoryInput, *, draft: bool = False, images=()) -> Submission:
+    """A new story: saved as a draft, or sent to the moderators (never public before review).
+    `images`: accepted pictures (board.media.services.collect), shown only once the story is."""
     require_can_post(author)
     title = _clean_title(data.title)
     body = _clean_body(data.body, draft=draft)
@@ -238,6 +241,7 @@ def create_story(author: User, data: StoryInput, *, draft: bool = False) -> Subm
     _set_themes(story, themes)
     db.session.add(story)
     db.session.flush()
+    media.attach(author, list(images), "story", story.id)
     if not draft:
         _send_for_review(author, story, verdict, data.consent)
     db.session.flush()
@@ -275,7 +279,7 @@ def update_story(author: User, story: Story, data: StoryInput, *, draft: bool = 
         verdict = None if draft else _screen(author, _screen_text(title, body, sig["signature"]), story)
         story.title = title
         story.body_source = body
-        story.body_html = render_markdown(body)
+        story.body_html = keep_gallery(story.body_html, render_markdown(body))  # its pictures stay
         story.pending_title = story.pending_body_source = story.pending_body_html = None
         story.pending_signature = None
         story.prompt = prompt
@@ -307,7 +311,7 @@ def update_story(author: User, story: Story, data: StoryInput, *, draft: bool = 
     if text_changed:
         story.pending_title = title
         story.pending_body_source = body
-        story.pending_body_html = render_markdown(body)
+        story.pending_body_html = keep_gallery(story.body_html, render_markdown(body))
     else:
         story.pending_title = story.pending_body_source = story.pending_body_html = None
     story.pending_signature = sig if sig_changed else None
@@ -355,7 +359,8 @@ def _apply_pending_edit(story: Story) -> bool:
         changed = True
     if story.pending_body_source is not None:
         story.body_source = story.pending_body_source
-        story.body_html = story.pending_body_html or render_markdown(story.pending_body_source)
+        story.body_html = keep_gallery(story.body_html, text_part(story.pending_body_html or "")
+                                       or render_markdown(story.pending_body_source))
         changed = True
     if story.pending_signature:
         _apply_signature(story, {k: v for k, v in story.pending_signature.items() if hasattr(Story, k)})
@@ -439,7 +444,7 @@ def edit_and_publish_story(story: Story, moderator: User | None, title: str, bod
     body = _clean_body(body, draft=False)
     story.pending_title = title
     story.pending_body_source = body
-    story.pending_body_html = render_markdown(body)
+    story.pending_body_html = keep_gallery(story.body_html, render_markdown(body))
     kind = _publish(story)
     notify(story.author, "story_published" if kind == "new" else "story_edit_published",
            f"Your story {_label(story)} is now published. A moderator made small edits before publishing it.",

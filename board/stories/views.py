@@ -9,6 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from board.domain import Conflict, RuleViolation
 from board.extensions import db
+from board.limits import larger_body
+from board.media import services as media
 from board.markup import excerpt
 from board.models import Story
 from board.models.moderation import REPORT_REASONS
@@ -17,6 +19,7 @@ from board.moderation.care import flash_crisis_notice, notice_if_crisis, refused
 from board.gestures import services as gestures
 from board.gestures.render import story_gestures
 from board.permissions import PermissionDenied, can_edit_story, can_withdraw_story, posting_block_reason
+from board.security import upload_limit
 from board.stories import bp, queries, services
 from board.stories.catalog import PROMPTS, THEMES, display_title
 from board.stories.feed import build_feed
@@ -100,7 +103,7 @@ def _preview(form: StoryForm) -> str:
     )
 
 
-def _render_form(form: StoryForm, story: Story | None, code: int = 200, refused: str | None = None):
+def _render_form(form: StoryForm, story: Story | None, code: int = 200, batch=None, refused: str | None = None):
     """`refused`: why she may not write (403); moderators also hear of crisis words then."""
     if refused is not None:
         refused_with_crisis(current_user, form.title.data, form.body.data, why=refused)
@@ -116,7 +119,7 @@ def _render_form(form: StoryForm, story: Story | None, code: int = 200, refused:
     return render_template(
         "stories/form.html", form=form, story=story, body_hint=BODY_HINT, preview=_preview(form),
         examples=examples, blocked=posting_block_reason(current_user), noindex=True,
-        draft_place=_draft_place(story),
+        draft_place=_draft_place(story), media_batch=batch,
     ), code
 
 
@@ -236,29 +239,34 @@ def feed():
 # ---------------------------------------------------------------- writing
 
 @bp.route("/stories/new", methods=["GET", "POST"])
+@upload_limit
 @login_required
+@larger_body("BOARD_MAX_IMAGE_REQUEST_BYTES", "A story with pictures")
 def new():
     form = StoryForm()
     if request.method == "GET":
         _fill(form, services.prefill(current_user))
         _restore_draft(form, None)
         return _render_form(form, None)
-    if form.validate_on_submit():
+    # Pictures: accepted ones are kept at once (by token) so a refused form need not ask for them again.
+    batch = media.collect(current_user, request.form, request.files)
+    db.session.commit()
+    if form.validate_on_submit() and media.pictures_ok(batch, form):
         try:
-            result = services.create_story(current_user, _to_input(form), draft=form.drafting)
+            result = services.create_story(current_user, _to_input(form), draft=form.drafting, images=batch.images)
         except RuleViolation as exc:
             _apply_violation(form, exc)
         except PermissionDenied as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
-            return _render_form(form, None, 403, refused=exc.message)
+            return _render_form(form, None, 403, batch, refused=exc.message)
         else:
             gestures.discard_draft(current_user, _draft_place(None))
             db.session.commit()
             _after_submission(result, edit=False)
             return redirect(url_for(".mine"))
         db.session.rollback()
-    return _render_form(form, None, 400)
+    return _render_form(form, None, 400, batch)
 
 
 @bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])

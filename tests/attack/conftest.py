@@ -81,6 +81,15 @@ class World:
             messages.accept_request(db.session.get(User, u["other member"].id), first.conversation_id)
             db.session.commit()
             conversation_id, message_id = first.conversation_id, first.id
+            # A published picture in the owner's reply (issue 18).
+            from board.media import services as media
+            from tests.media.pictures import jpeg
+
+            picture = media.accept_file(db.session.get(User, u["owner"].id), jpeg(), alt="Owner's garden")
+            media.attach(db.session.get(User, u["owner"].id), [picture], "post", self.reply.id)
+            media.set_status(picture, "published")
+            db.session.commit()
+            image_id, image_name = picture.id, picture.thumb_name
             self.values = {
                 "story_id": story.id, "item_id": item_id, "thread_id": self.thread.id,
                 "slug": "newly-diagnosed", "post_id": self.reply.id, "username": "owner",
@@ -88,6 +97,7 @@ class World:
                 "reason_id": db.session.scalar(select(CannedReason.id)), "token": "not-a-real-token",
                 "credential_id": 999_999, "session_id": 999_999,
                 "id": conversation_id, "message_id": message_id,
+                "image_id": image_id, "name": image_name,
             }
 
     def client(self, role):

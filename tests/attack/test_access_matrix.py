@@ -58,6 +58,9 @@ EXPECTED: dict[str, str] = {
     "GET auth.settings_account":             MEMBERS,
     "GET auth.settings_profile":             MEMBERS,
     "GET stories.index":                     PUBLIC,
+    "GET media.file":                        PUBLIC,   # a published picture in a public thread
+    "GET media.report":                      MEMBERS,
+    "GET media.picture":                     MEMBERS,
     "GET stories.story":                     PUBLIC,
     "GET stories.edit":                      OWNER_ONLY,
     "GET stories.report":                    "L 200 200 200 302 200 200 L 200 200",  # not your own story
@@ -186,6 +189,8 @@ EXPECTED: dict[str, str] = {
     "POST gestures.save_draft":              "L 404 404 404 404 404 404 L 404 404",  # no place named
     "POST gestures.delete_draft":            "L 404 404 404 303 404 404 L 404 404",  # only your own
     "POST messages.new":                     MEMBER_FORM,
+    "POST media.report":                     MEMBER_FORM,
+    "POST media.picture":                    MEMBER_FORM,  # no picture chosen (or may not post): refused
     "POST messages.settings":                MEMBER_FORM,
     "POST messages.reply":                   "L 404 404 404 400 400 404 L 404 404",
     "POST messages.archive":                 "L 404 404 404 302 302 404 L 404 404",

@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 from board.extensions import db
 from tests.conftest import PASSWORD, login
+from board.media.gallery import text_part
+from tests.media.pictures import gallery_problems
 from tests.test_markup import structural_problems
 
 ANY_CHAR = st.characters(exclude_categories=())  # lone surrogates and NUL included
@@ -51,8 +53,11 @@ FORMS = {
     "reset": F("anon", "/auth/reset", email="fuzzer@example.org"),
     "reset-token": F("anon", "/auth/reset/{token}", password="another long passphrase",
                                                         confirm="another long passphrase"),
-    "new-thread": F("member", "/topics/newly-diagnosed/new", title="A fine title", body="A fine body"),
-    "reply": F("member", "/threads/{thread}/reply", body="A fine reply"),
+    "new-thread": F("member", "/topics/newly-diagnosed/new", title="A fine title", body="A fine body",
+                    alt_1="A picture's description", kept_1="a-kept-picture-token"),
+    "reply": F("member", "/threads/{thread}/reply", body="A fine reply", alt_1="A description", kept_1="token"),
+    "profile-picture": F("member", "/settings/picture", crop_x="0.1", crop_y="0.2", crop_size="0.5", action=""),
+    "report-picture": F("reporter", "/images/{image}/report", reason="other", note="Please look"),
     "edit-post": F("member", "/posts/{post}/edit", title="A new title", body="A new body"),
     "profile": F("member", "/settings/profile", display_name="Fuzz", city="Town", region="Region",
                                                      identity="living", bio="About me"),
@@ -137,8 +142,8 @@ def invariant_problems(app) -> list[str]:
         from board.models import Message
 
         htmls += [h for (h,) in s.execute(select(Message.body_html)) if h]
-        for h in htmls:
-            out += structural_problems(h)
+        for h in htmls:  # pictures: the gallery the server wrote after the text (tests/media/pictures.py)
+            out += structural_problems(text_part(h)) + gallery_problems(h)
         # No NUL or lone surrogate in any text column of any table (PostgreSQL would refuse
         # them with a 500; SQLite would store them silently).
         from sqlalchemy import String, inspect
@@ -190,6 +195,25 @@ def setup_board(app, make):
     return fuzzer, newbie, thread, story_id, clients, token
 
 
+def image_id(app) -> int:
+    """A published picture in the fuzzer's opening post (made once per board)."""
+    from board.media import services as media
+    from board.models import Image, Post, User
+    from tests.media.pictures import jpeg
+
+    with app.app_context():
+        found = db.session.scalar(select(Image.id).limit(1))
+        if found is not None:
+            return found
+        owner = db.session.scalar(select(User).where(User.username == "fuzzer"))
+        post = db.session.scalar(select(Post).where(Post.author_id == owner.id).limit(1))
+        picture = media.accept_file(owner, jpeg(), alt="The fuzzer's garden")
+        media.attach(owner, [picture], "post", post.id)
+        media.set_status(picture, "published")
+        db.session.commit()
+        return picture.id
+
+
 def _send(app, make, clients, who, url_template, data, values, newbie, thread, counter):
     from board.models import ModerationItem
 
@@ -216,7 +240,8 @@ def test_fuzz_form(app, make, name):
               suppress_health_check=list(HealthCheck))
     @given(data=strategy)
     def run(data):
-        values = {"thread": thread.id, "post": thread.first_post_id, "story": story_id, "token": token}
+        values = {"thread": thread.id, "post": thread.first_post_id, "story": story_id, "token": token,
+                  "image": image_id(app)}
         response = _send(app, make, clients, who, url_template, data, values, newbie, thread, counter)
         assert response.status_code < 500, (name, response.status_code, {k: (v[:60] if isinstance(v, str) else v)
                                                                           for k, v in data.items()})
@@ -236,7 +261,8 @@ def test_one_bad_field_in_an_otherwise_valid_form(app, make, name):
         for bad in bad_values:
             data = {k: v for k, v in valid.items() if v is not None}
             data[field] = bad
-            values = {"thread": thread.id, "post": thread.first_post_id, "story": story_id, "token": token}
+            values = {"thread": thread.id, "post": thread.first_post_id, "story": story_id, "token": token,
+                      "image": image_id(app)}
             r = _send(app, make, clients, who, url_template, data, values, newbie, thread, counter)
             assert r.status_code < 500, (name, field, repr(bad)[:30], r.status_code)
     assert invariant_problems(app) == []

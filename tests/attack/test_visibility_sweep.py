@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from board.extensions import db
 from board.markup import render_markdown
-from board.models import Conversation, Message, Post, Story, StoryTheme, Thread, Topic, User
+from board.models import Conversation, Image, Message, Post, Story, StoryTheme, Thread, Topic, User
 from tests.attack.conftest import routes
 from tests.conftest import login
 
@@ -99,7 +99,33 @@ def seed(app, make):
         refused.status = "rejected"
         db.session.commit()
         markers += [marker("message", s) for s in ("published", "pending", "rejected")]
+        markers += _seed_pictures(writer_user, first, made)
     return markers + list(ANON_IDENTITY)
+
+
+def _seed_pictures(writer, message, made) -> list[str]:
+    """Pictures (issue 18) that no one else may see: pending, hidden, rejected and removed ones in
+    a public post; a published one in a pending thread, and in a private message. Each has a
+    marker in its description, and its file names (distinct pictures) are markers too."""
+    from board.media import services as media
+    from board.models import Image
+    from tests.media.pictures import jpeg
+
+    public_post = db.session.scalar(select(Post).where(Post.body_source == "Public words"))
+    pending_thread_post = db.session.get(Thread, next(t for st, t, _ in made if st == "pending")).first_post_id
+    places = [(st, "post", public_post.id) for st in ("pending", "hidden", "rejected", "removed")]
+    places += [("inpendingthread", "post", pending_thread_post), ("inmessage", "message", message.id)]
+    out = []
+    for n, (status, kind, holder_id) in enumerate(places):
+        m = marker("picture", status)
+        image = media.accept_file(writer, jpeg(width=600, height=500, colour=(20 + n * 30, 200 - n * 25, 90)),
+                                  alt=f"{m} quokka picture")
+        media.attach(writer, [image], kind, holder_id)
+        media.set_status(image, status if status in ("pending", "hidden", "rejected", "removed") else "published")
+        out += [m, image.name, image.thumb_name]
+    db.session.commit()
+    assert db.session.query(Image).count() == len(places)
+    return out
 
 
 def _values(app):
@@ -112,6 +138,8 @@ def _values(app):
             "username": db.session.scalars(select(User.username)).all(),
             "id": db.session.scalars(select(Conversation.id)).all(),
             "message_id": db.session.scalars(select(Message.id)).all(),
+            "image_id": db.session.scalars(select(Image.id)).all(),
+            "name": [n for i in db.session.scalars(select(Image)) for n in (i.name, i.thumb_name)],
         }
 
 
@@ -156,7 +184,7 @@ def crawl(client, start, limit=1500):
         seen.add(url)
         r = client.get(url)
         assert r.status_code < 500, (url, r.status_code)
-        body = r.get_data(as_text=True)
+        body = "" if r.mimetype.startswith("image/") else r.get_data(as_text=True)
         pages[url] = (r.status_code, body + " " + r.headers.get("Location", ""))
         for href in HREF.findall(body):
             href = href.replace("&amp;", "&")
@@ -178,7 +206,10 @@ def test_nothing_hidden_leaks_anywhere(app, make, viewer):
     pages = crawl(client, _seed_urls(app, markers))
     assert len(pages) > 60
     leaks = []
-    for url, (_, body) in pages.items():
+    for url, (status, body) in pages.items():
+        if url.startswith("/media/"):  # a picture file: a hidden one must be a 404 (which names the path)
+            leaks += [(url, status) for m in markers if m in url and status != 404]
+            continue
         low = body.lower()
         if ANON_NAME in url:  # their own profile (or a login link back to it)
             # Their own profile names them, of course — but must not list the anonymous story.
@@ -198,5 +229,6 @@ def test_markers_are_really_there_for_their_author(app, make):
     text = " ".join(body for _, body in pages.values()).lower()
     assert marker("thread", "pending") in text
     assert marker("reply", "rejected") in text
+    assert marker("picture", "inpendingthread") in text  # a published picture in her pending thread
     assert marker("story", "draft") in text
     assert marker("message", "published") in text and marker("message", "pending") in text

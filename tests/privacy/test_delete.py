@@ -79,7 +79,7 @@ def test_deletion_leaves_no_personal_data(app, client, world, mode):
     _others_intact(app, world)
     moderator_id, reason, before, after, data = _audit_row(app)
     assert moderator_id is None and reason == before == after == ""
-    assert data["mode"] == mode and set(data) == {"mode", "posts_removed", "stories_removed"}
+    assert data["mode"] == mode and set(data) == {"mode", "posts_removed", "stories_removed", "pictures_removed"}
     # The session ended and the account can't be used again
     assert client.get("/settings/privacy").status_code == 302
     assert "match an account" in login(client, ALICE["username"]).get_data(as_text=True)
@@ -99,7 +99,7 @@ def test_remove_mode_takes_posts_and_stories_down(app, client, world):
         stories = db.session.scalars(select(Story).where(Story.author_id == world.alice.id)).all()
         assert all(s.status == "withdrawn" and s.body_source == "" and s.title == "" for s in stories)
         _, _, _, _, data = _audit_row(app)
-        assert data == {"mode": "remove", "posts_removed": 3, "stories_removed": 2}
+        assert data == {"mode": "remove", "posts_removed": 3, "stories_removed": 2, "pictures_removed": 0}
     page = client.get(f"/threads/{world.alice_thread.id}").get_data(as_text=True)
     assert "Thinking of you, it went fine for me." in page and "Nervous about the gamma knife" not in page
     assert client.get(f"/stories/{world.alice_story_id}").status_code == 404
