@@ -107,3 +107,28 @@ def test_thread_page_query_count_is_unchanged_with_avatars(app, client, make, co
         html = client.get(f"/threads/{thread.id}").get_data(as_text=True)
     assert len(queries) <= 6
     assert len(set(re.findall(r'class="avatar avatar-32" src="(/media/[^"]+)"', html))) == 3
+
+
+def test_an_approved_picture_shows_at_once_on_a_thread_page_members_already_read(app, make):
+    """The members' shared part of the thread page (board/forum/shared_parts.py) is cached: the new
+    picture must replace the initials the moment a moderator approves it, not when the cache expires."""
+    author = make.user(trust_level=1, display_name="June Park")
+    reader = make.user(trust_level=2)
+    moderator = make.user(role="moderator")
+    thread = make.thread(author, title="Small wins this week")
+    others = app.test_client()
+    login(others, reader)
+    before = others.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert ">JP<" in before
+    own = app.test_client()
+    login(own, author)
+    assert send_picture(own, pictures.jpeg(width=120, height=120)).status_code == 302
+    with app.app_context():
+        image = db.session.scalar(select(Image).where(Image.content_kind == "avatar"))
+        item = db.session.scalar(select(ModerationItem).where(ModerationItem.content_kind == "image"))
+    assert f'src="/media/{image.thumb_name}"' not in others.get(f"/threads/{thread.id}").get_data(as_text=True)
+    mod = app.test_client()
+    login(mod, moderator)
+    assert mod.post(f"/moderation/items/{item.id}/approve", data={}).status_code in (302, 303)
+    after = others.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert f'src="/media/{image.thumb_name}"' in after
