@@ -86,11 +86,17 @@ def _positive(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def body_limit(app: Flask, endpoint: str | None) -> int:
-    """The most bytes a request to `endpoint` may send (the site limit unless its view says otherwise)."""
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+def body_limit(app: Flask, endpoint: str | None, mimetype: str = "") -> int:
+    """The most bytes a request to `endpoint` may send (the site limit unless its view says otherwise).
+
+    A view's larger limit is for files, so a URL-encoded form (which can't carry any) keeps
+    the site limit: an oversized text is refused at the door there as anywhere else."""
     view = app.view_functions.get(endpoint) if endpoint else None
     setting = getattr(view, _SETTING, None)
-    if setting and _positive(app.config.get(setting)):
+    if setting and mimetype != URLENCODED and _positive(app.config.get(setting)):
         return app.config[setting]
     return app.config["MAX_CONTENT_LENGTH"]
 
@@ -163,7 +169,7 @@ class BodyLimitedRequest(Request):
             return self._max_content_length
         if not current_app:
             return super().max_content_length
-        return body_limit(current_app, self.endpoint)
+        return body_limit(current_app, self.endpoint, self.mimetype)
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:

@@ -146,10 +146,24 @@ def test_a_members_50_mb_reply_is_refused_and_nothing_is_posted(gunicorn_server,
     assert status == 200 and b"aaaaaaaaaa" not in page
 
 
-def test_a_members_11_mb_file_part_is_refused(gunicorn_server, member_cookie):
-    body = (b"--xx\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nA short reply\r\n"
+def _file_part_body(size: int) -> bytes:
+    return (b"--xx\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nA short reply\r\n"
             b"--xx\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\r\n"
-            + b"\0" * 11_000_000 + b"\r\n--xx--\r\n")
+            + b"\0" * size + b"\r\n--xx--\r\n")
+
+
+def test_a_members_11_mb_file_part_to_a_form_without_pictures_is_refused(gunicorn_server, member_cookie):
+    body = _file_part_body(11_000_000)
+    answer = exchange(gunicorn_server.port, post_head(
+        "/settings/display", length=len(body), cookie=member_cookie,
+        content_type="multipart/form-data; boundary=xx"), body)
+    assert_refused(answer)
+    assert_worker_free(gunicorn_server)
+
+
+def test_a_form_with_pictures_refuses_more_than_its_own_limit_at_the_door(gunicorn_server, member_cookie):
+    # The reply form takes pictures (BOARD_MAX_IMAGE_REQUEST_BYTES, 41 MB) but not a byte more
+    body = _file_part_body(42 * 1024 * 1024)
     answer = exchange(gunicorn_server.port, post_head(
         f"/threads/{gunicorn_server.thread_id}/reply", length=len(body), cookie=member_cookie,
         content_type="multipart/form-data; boundary=xx"), body)
