@@ -5,15 +5,14 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from board.domain import RuleViolation
 from board.extensions import db
 from board.limits import larger_body
 from board.media import bp, pipeline, services, storage
 from board.media.avatars import avatar_html
 from board.models import ConversationMember, Image
-from board.moderation.forms import ReportForm
+from board.moderation.report_flow import report_page
 from board.moderation.intake import report_content
-from board.permissions import PermissionDenied, posting_block_reason
+from board.permissions import posting_block_reason
 from board.security import report_limit, upload_limit
 from board.visibility import can_see_image, image_is_public
 
@@ -83,29 +82,10 @@ def _image_for_report(image_id: int) -> Image:
 @login_required
 def report(image_id: int):
     image = _image_for_report(image_id)
-    back = _back_url(image)
-    form = ReportForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                report_content(current_user, form.reason.data, form.note.data or "", target=image)
-            except RuleViolation as exc:
-                db.session.rollback()
-                if exc.field in ("reason", "note"):
-                    getattr(form, exc.field).errors.append(exc.message)
-                else:
-                    flash(exc.message, "info")
-                    return redirect(back)
-            except PermissionDenied as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-                return render_template("media/report.html", image=image, form=form, back=back, noindex=True), 403
-            else:
-                db.session.commit()
-                flash("Thank you for telling us. A moderator will look at the picture soon.", "success")
-                return redirect(back)
-        return render_template("media/report.html", image=image, form=form, back=back, noindex=True), 400
-    return render_template("media/report.html", image=image, form=form, back=back, noindex=True)
+    return report_page(
+        lambda reason, note: report_content(current_user, reason, note, target=image),
+        template="media/report.html", image=image, back=_back_url(image),
+        thanks="Thank you for telling us. A moderator will look at the picture soon.")
 
 
 def _back_url(image: Image) -> str:

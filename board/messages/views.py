@@ -18,7 +18,7 @@ from board.messages import bp, services
 from board.messages.forms import BODY_HINT, MessageForm, MessageSettingsForm, NewConversationForm, OutreachForm
 from board.models import Conversation, ModerationItem, User
 from board.moderation.care import flash_crisis_notice, needs_crisis_notice, notice_if_crisis, refused_with_crisis
-from board.moderation.forms import ReportForm
+from board.moderation.report_flow import report_page
 from board.permissions import PermissionDenied, moderator_required
 from board.limits import larger_body
 from board.media import services as media
@@ -217,34 +217,13 @@ def report(message_id: int):
     message = services.message_for_report(current_user, message_id)
     if message is None:
         abort(404)
-    form = ReportForm()
-    sender = services.author_name(message, message.author, current_user.id)
-    code = 200
-    if request.method == "POST":
-        code = 400
-        if form.validate_on_submit():
-            try:
-                services.report_message(current_user, message, form.reason.data, form.note.data or "")
-            except RuleViolation as exc:
-                db.session.rollback()
-                if exc.field in ("reason", "note"):
-                    getattr(form, exc.field).errors.append(exc.message)
-                else:
-                    flash(exc.message, "info")
-                    return redirect(url_for(".conversation", id=message.conversation_id))
-            except PermissionDenied as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-                code = 403
-            else:
-                db.session.commit()
-                flash("Thank you for telling us. A moderator will look at this message (and only the two before "
-                      "it) soon. You can also block the sender.", "success")
-                if form.reason.data == "at_risk":
-                    flash("If someone is in immediate danger, please also contact local emergency services "
-                          "(in the US, call or text 988).", "crisis")
-                return redirect(url_for(".conversation", id=message.conversation_id))
-    return render_template("messages/report.html", message=message, sender=sender, form=form, noindex=True), code
+    return report_page(
+        lambda reason, note: services.report_message(current_user, message, reason, note),
+        template="messages/report.html", message=message,
+        sender=services.author_name(message, message.author, current_user.id),
+        back=url_for(".conversation", id=message.conversation_id),
+        thanks="Thank you for telling us. A moderator will look at this message (and only the two before it) soon. "
+               "You can also block the sender.")
 
 
 @bp.post("/users/<username>/block")

@@ -15,9 +15,10 @@ from board.ids import parse_id
 from board.models import ModerationItem, Post, Topic
 from board.moderation import bp, claims, decisions
 from board.moderation.audit import ACTION_LABELS, audit
-from board.moderation.forms import BulkForm, EditApproveForm, NoteForm, RejectForm, RemoveForm, ReportForm
+from board.moderation.forms import BulkForm, EditApproveForm, NoteForm, RejectForm, RemoveForm
 from board.moderation.intake import report_content
 from board.moderation.kinds import content_of, queue_kinds
+from board.moderation.report_flow import report_page
 from board.moderation.queue import (
     author_histories, author_previous_items, author_recent_posts, is_old, item_actions, load_item, queue_items,
     queue_summary,
@@ -281,28 +282,7 @@ def report_post(post_id: int):
     post = db.get_or_404(Post, post_id)
     if not can_see_thread(current_user, post.thread) or not post_text_visible(current_user, post):
         abort(404)
-    form = ReportForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                report_content(current_user, form.reason.data, form.note.data or "", target=post)
-            except RuleViolation as exc:
-                db.session.rollback()
-                if exc.field in ("reason", "note"):
-                    getattr(form, exc.field).errors.append(exc.message)
-                else:
-                    flash(exc.message, "info")
-                    return redirect(url_for("forum.post_permalink", post_id=post.id))
-            except PermissionDenied as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-                return render_template("moderation/report.html", post=post, form=form, noindex=True), 403
-            else:
-                db.session.commit()
-                flash("Thank you for telling us. A moderator will look at it soon.", "success")
-                if form.reason.data == "at_risk":
-                    flash("If someone is in immediate danger, please also contact local emergency services "
-                          "(in the US, call or text 988).", "crisis")
-                return redirect(url_for("forum.post_permalink", post_id=post.id))
-        return render_template("moderation/report.html", post=post, form=form, noindex=True), 400
-    return render_template("moderation/report.html", post=post, form=form, noindex=True)
+    return report_page(
+        lambda reason, note: report_content(current_user, reason, note, target=post),
+        template="moderation/report.html", post=post, back=url_for("forum.post_permalink", post_id=post.id),
+        thanks="Thank you for telling us. A moderator will look at it soon.")

@@ -401,3 +401,17 @@ def test_the_media_route_is_cheap(app, client, make, count_queries):
     with count_queries() as queries:
         assert visitor.get(f"/media/{image.thumb_name}").status_code == 200
     assert len(queries) <= 5, [str(q)[:80] for q in queries]
+
+
+def test_reporting_a_picture_because_someone_may_be_at_risk_shows_where_to_get_help(app, client, make):
+    member = make.user(trust_level=2)
+    reporter = make.user()
+    login(client, member)
+    new_thread(client, body="This week", files={1: pictures.jpeg()}, alts={1: "A photo"})
+    image = only_image(app)
+    reporter_client = app.test_client()
+    login(reporter_client, reporter)
+    response = reporter_client.post(f"/images/{image.id}/report", data={"reason": "at_risk", "note": ""},
+                                    follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "A moderator will look at the picture soon" in page and "988" in page
