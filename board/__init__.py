@@ -5,6 +5,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from types import FunctionType
 
 from flask import Flask
 from flask.globals import _cv_request
@@ -26,8 +27,22 @@ class CircleFlask(Flask):
     """
 
     _url_memo: dict
+    _sync_seen: set
     _URL_MEMO_MAX = 20_000
     request_class = BodyLimitedRequest  # the body limit of the view a request is for (board/limits.py)
+
+    def ensure_sync(self, func):
+        """Flask asks this of every hook and view on every request (about 18 times a page), and
+        inspect.iscoroutinefunction is not free: remember the plain functions found synchronous."""
+        seen = self._sync_seen
+        if type(func) is FunctionType and func in seen:
+            return func
+        result = super().ensure_sync(func)
+        if result is func and type(func) is FunctionType:
+            if len(seen) >= 2_000:  # per-request closures (after_this_request) would pile up
+                seen.clear()
+            seen.add(func)
+        return result
 
     def url_for(self, /, endpoint: str, *, _anchor=None, _method=None, _scheme=None, _external=None,
                 **values) -> str:
@@ -80,6 +95,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         if config:
             app.config.from_mapping(config)
     app._url_memo = {}  # per app: tests build many apps in one process
+    app._sync_seen = set()
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_prefixed_env()
     if isinstance(config, Mapping) and config:
