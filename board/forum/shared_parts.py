@@ -31,6 +31,15 @@ What keeps it exact:
   development). The generation is read at the start of the request, before its
   first query, so an entry can never hold data older than its generation (on
   SQLite a read transaction keeps the snapshot of its first query).
+* **One read of the generation per request, never remembered.** A member's request to a
+  shared page reads the generation from Redis once, on a connection of its own
+  (`SharedParts._get_generation`: one send, one read, ~20 µs of CPU instead of ~90 µs through
+  redis-py's command path). Keeping it locally for even half a second was measured and
+  rejected: a member who edits her post on worker A and is redirected to worker B would be
+  shown her old words until B's copy expired, and "bump locally at once" only helps the
+  worker that made the write. Pushing bumps to every worker (pub/sub) has the same race
+  (the redirect can arrive before the message). Exact without a round trip would need the
+  generation in the database, read by the page's first query (a table and a migration).
 * **A time limit** (`BOARD_SHARED_CACHE_SECONDS`, 30 s) for the relative times
   ("3 minutes ago") and for writes the app can't see (hand-run SQL).
 * **Redis away** → no entry is used or stored: pages are rendered as before,
