@@ -34,7 +34,7 @@ What keeps it exact:
 * **One read of the generation per request, never remembered.** A member's request to a
   shared page reads the generation from Redis once, on a connection of its own
   (`SharedParts._get_generation`: one send, one read, ~20 µs of CPU instead of ~90 µs through
-  redis-py's command path). Keeping it locally for even half a second was measured and
+  redis-py's command path). Keeping it locally for even half a second was considered and
   rejected: a member who edits her post on worker A and is redirected to worker B would be
   shown her old words until B's copy expired, and "bump locally at once" only helps the
   worker that made the write. Pushing bumps to every worker (pub/sub) has the same race
