@@ -374,5 +374,12 @@ def test_generation_read_on_its_own_connection_sees_other_workers_writes_and_rec
     worker_b.bump()
     assert worker_a.generation() == first + 2
     assert not worker_a.outage
+    # Redis itself closes the kept connection (an idle timeout, a restart): read again, no outage
+    worker_a._conn.send_command("CLIENT", "ID")
+    conn_id = worker_a._conn.read_response()
+    assert worker_b.redis.client_kill_filter(_id=conn_id) == 1
+    worker_b.bump()
+    assert worker_a.generation() == first + 3
+    assert not worker_a.outage
     worker_a.redis = redis.Redis.from_url(url)  # a new client: read on a new connection
-    assert worker_a.generation() == first + 2
+    assert worker_a.generation() == first + 3
