@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
 MARKER_TABLE = "circle_bench_marker"
 BENCH_PASSWORD = "bench password 2468"
 SECRET_KEY = "bench-only-secret-not-for-production-0123456789"
+BENCH_USER_AGENT = "circle-bench"  # sent by the login and by wrk for the member targets
 
 
 class Refused(SystemExit):
@@ -369,7 +370,7 @@ class Browser:
         self.timeout = timeout
 
     def _headers(self, extra: dict | None = None) -> dict:
-        h = {"User-Agent": "circle-bench", "Accept": "text/html"}
+        h = {"User-Agent": BENCH_USER_AGENT, "Accept": "text/html"}
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         h.update(extra or {})
@@ -411,6 +412,12 @@ class Browser:
         status, headers, _ = self.post("/auth/login", {"csrf_token": token, "username": username, "password": password})
         if status != 302:
             raise RuntimeError(f"logging in as {username} answered {status}, not a redirect")
+        # Follow the redirect as a browser does and keep the cookie it sets: logging in starts a
+        # fresh session (board/auth/sessions.py), and the first page a member sees puts the CSRF
+        # token in it. wrk replays one fixed cookie, so without this every member request would
+        # make a new CSRF token and a new session cookie, which no real browser ever causes.
+        location = urllib.parse.urlsplit((headers.get("location") or ["/"])[0])
+        self.get(location.path + (f"?{location.query}" if location.query else ""))
 
 
 @contextmanager

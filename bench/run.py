@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    BENCH_DIR, DATA_DIR, RESULTS_DIR, ROOT, Browser, Refused, Server, database_url, fetch, free_port,
+    BENCH_DIR, BENCH_USER_AGENT, DATA_DIR, RESULTS_DIR, ROOT, Browser, Refused, Server, database_url, fetch, free_port,
     is_postgres, production_env, require_loopback_url, wait_idle,
 )
 
@@ -204,6 +204,10 @@ def probe(target: Target) -> None:
             target.available, target.note = False, f"expected {n} × {needle!r}, found {body.count(needle)}"
             return
     target.note = f"{len(body) / 1024:.0f} KB"
+    if "Cookie" in target.headers and headers.get("set-cookie"):
+        # wrk replays the same cookie: a session rewritten on every request would be measured on
+        # every request, which a browser (keeping the new cookie) never causes.
+        target.note += " (warning: the member's session cookie is rewritten on every request)"
 
 
 def dataset_facts(url: str) -> dict:
@@ -258,7 +262,9 @@ def build_targets(base: str, facts: dict, member_cookie: str | None) -> list[Tar
             t.expect_count = (b'<article class="post', 50)
         if name.endswith("_member") or name.endswith("_member_50"):
             if member_cookie:
-                t.headers = {"Cookie": member_cookie}
+                # The User-Agent the login used: Flask-Login's session protection marks the session
+                # not fresh (and rewrites it) when it changes, as it would for a stolen cookie.
+                t.headers = {"Cookie": member_cookie, "User-Agent": BENCH_USER_AGENT}
                 t.expect = b"Log out"
             else:
                 t.available, t.note = False, "could not log in"

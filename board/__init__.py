@@ -5,8 +5,10 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from types import FunctionType
 
 from flask import Flask
+from flask.globals import _cv_request
 
 from board.ids import IdConverter
 from board.limits import BodyLimitedRequest
@@ -25,29 +27,47 @@ class CircleFlask(Flask):
     """
 
     _url_memo: dict
+    _sync_seen: set
     _URL_MEMO_MAX = 20_000
     request_class = BodyLimitedRequest  # the body limit of the view a request is for (board/limits.py)
 
+    def ensure_sync(self, func):
+        """Flask asks this of every hook and view on every request (about 18 times a page), and
+        inspect.iscoroutinefunction is not free: remember the plain functions found synchronous."""
+        seen = self._sync_seen
+        if type(func) is FunctionType and func in seen:
+            return func
+        result = super().ensure_sync(func)
+        if result is func and type(func) is FunctionType:
+            if len(seen) >= 2_000:  # per-request closures (after_this_request) would pile up
+                seen.clear()
+            seen.add(func)
+        return result
+
     def url_for(self, /, endpoint: str, *, _anchor=None, _method=None, _scheme=None, _external=None,
                 **values) -> str:
-        from flask import has_request_context, request
-
-        if not has_request_context() or self.url_default_functions:
+        ctx = _cv_request.get(None)  # the request context itself: no LocalProxy lookups
+        if ctx is None or self.url_default_functions:
             return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
                                    _external=_external, **values)
+        req = ctx.request
+        # What the URL depends on besides the arguments, read once per request (werkzeug works
+        # out request.host from the headers on every access).
+        base = req.__dict__.get("_circle_url_base")
+        if base is None:
+            base = req.__dict__["_circle_url_base"] = (req.script_root, req.host, req.scheme)
         try:
-            key = (endpoint, request.blueprint if endpoint[:1] == "." else None, request.script_root,
-                   request.host, request.scheme, _anchor, _method, _scheme, _external,
-                   tuple(sorted(values.items())))
-            hash(key)
+            key = (endpoint, req.blueprint if endpoint[:1] == "." else None, base, _anchor, _method,
+                   _scheme, _external,
+                   tuple(values.items()) if len(values) < 2 else tuple(sorted(values.items())))
+            url = self._url_memo.get(key)
         except TypeError:  # e.g. a list of values: build it every time
             return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
                                    _external=_external, **values)
-        memo = self._url_memo
-        url = memo.get(key)
         if url is None:
             url = super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
                                   _external=_external, **values)
+            memo = self._url_memo
             if len(memo) >= self._URL_MEMO_MAX:
                 memo.clear()
             memo[key] = url
@@ -75,6 +95,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         if config:
             app.config.from_mapping(config)
     app._url_memo = {}  # per app: tests build many apps in one process
+    app._sync_seen = set()
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_prefixed_env()
     if isinstance(config, Mapping) and config:

@@ -148,6 +148,18 @@ def _crisis_resources():
     return crisis_resources(current_user if current_user.is_authenticated else None)
 
 
+def csrf_token() -> str:
+    """`{{ csrf_token() }}`: Flask-WTF's token for this request. A member's page has several forms;
+    generate_csrf reads its settings on every call before finding the token it already made
+    (kept in g.csrf_token), so the later calls take it from there directly."""
+    token = g.get("csrf_token")
+    if token is None:
+        from flask_wtf.csrf import generate_csrf
+
+        token = generate_csrf()
+    return token
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["exact_time"] = exact_time
@@ -157,6 +169,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["here_path"] = here_path
     app.jinja_env.globals["crisis_resources"] = _crisis_resources
     app.jinja_env.globals["url_rules"] = app.view_functions
+    app.jinja_env.globals["csrf_token"] = csrf_token  # instead of Flask-WTF's generate_csrf
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -29,3 +29,25 @@ def test_memoized_urls_match_flask_and_respect_the_request(app):
 def test_unhashable_arguments_still_build(app):
     with app.test_request_context("/"):
         assert url_for("search.search", kind=["threads", "posts"]).startswith("/search?kind=threads&kind=posts")
+
+
+def test_remembered_sync_check_never_hands_back_a_coroutine_function(app):
+    """CircleFlask.ensure_sync remembers plain functions found synchronous; a coroutine function
+    goes through Flask's check every time (wrapped with asgiref when installed, refused otherwise),
+    never handed back as is, which would return an un-awaited coroutine as a page."""
+    async def async_view():
+        return "from a coroutine"
+
+    def sync_view():
+        return "plain"
+
+    for _ in range(3):
+        assert app.ensure_sync(sync_view) is sync_view
+        try:
+            wrapped = app.ensure_sync(async_view)
+        except RuntimeError:  # Flask without its "async" extra (asgiref)
+            continue
+        assert wrapped is not async_view
+        with app.test_request_context("/"):
+            assert wrapped() == "from a coroutine"
+    assert async_view not in app._sync_seen and sync_view in app._sync_seen

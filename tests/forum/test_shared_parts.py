@@ -351,3 +351,35 @@ def test_member_topic_and_home_query_counts(app, make, cast, count_queries):
         with count_queries() as hit:
             assert carol.get(url).status_code == 200
         assert len(hit) < len(miss) and len(hit) <= 3, (url, hit)
+
+
+def test_generation_read_on_its_own_connection_sees_other_workers_writes_and_reconnects(app, make, cast):
+    """The generation is read on a connection of the cache's own (SharedParts._get_generation):
+    every read still asks Redis, so another worker's bump shows at once, and a dropped
+    connection is made again on the next read, without an outage."""
+    import redis
+
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    worker_a, worker_b = shared_parts.SharedParts(app), shared_parts.SharedParts(app)
+    for w in (worker_a, worker_b):
+        w.redis = redis.Redis.from_url(url)
+    worker_a.bump()
+    first = worker_a.generation()
+    assert worker_a.generation() == first == worker_b.generation()
+    worker_b.bump()  # another worker's write
+    assert worker_a.generation() == first + 1
+    worker_a._conn.disconnect()  # e.g. Redis closed an idle connection
+    worker_b.bump()
+    assert worker_a.generation() == first + 2
+    assert not worker_a.outage
+    # Redis itself closes the kept connection (an idle timeout, a restart): read again, no outage
+    worker_a._conn.send_command("CLIENT", "ID")
+    conn_id = worker_a._conn.read_response()
+    assert worker_b.redis.client_kill_filter(_id=conn_id) == 1
+    worker_b.bump()
+    assert worker_a.generation() == first + 3
+    assert not worker_a.outage
+    worker_a.redis = redis.Redis.from_url(url)  # a new client: read on a new connection
+    assert worker_a.generation() == first + 3
