@@ -18,7 +18,7 @@ import struct
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 try:  # HEIC/HEIF from phones (pillow-heif registers an opener with Pillow)
     from pillow_heif import register_heif_opener
@@ -104,7 +104,7 @@ def _open(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
     return image
 
 
-_MARKUP = re.compile(rb"<(?:script|html|svg|\?php|iframe|body)\b|javascript:", re.IGNORECASE)
+_MARKUP = re.compile(rb"<(?:script|html|svg|\?php|iframe|body)\b|javascript:")  # on lowered bytes
 _ARCHIVES = (b"PK\x03\x04", b"%PDF-", b"Rar!\x1a", b"7z\xbc\xaf")
 _ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}
 
@@ -113,7 +113,7 @@ def _polyglot(data: bytes, fmt: str) -> bool:
     """A file that is also something else: markup or script anywhere in it (in a comment, a
     metadata field), or an archive or document after the picture's end. (Other trailing data,
     like the video a phone's "motion photo" appends, is simply dropped by re-encoding.)"""
-    if _MARKUP.search(data):
+    if _MARKUP.search(data.lower()):  # ASCII case folding, as IGNORECASE on bytes, at half the cost
         return True
     end = _ENDS.get(fmt)
     if end is not None:
@@ -123,17 +123,28 @@ def _polyglot(data: bytes, fmt: str) -> bool:
     return False
 
 
-def _pixels(image: Image.Image) -> Image.Image:
-    """The first frame, turned upright, in RGB or RGBA only (no palette, no metadata carried)."""
+_TURN = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+         5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+         8: Image.Transpose.ROTATE_90}  # EXIF orientation -> the turn that makes it upright (as ImageOps.exif_transpose)
+
+
+def _pixels(image: Image.Image, max_side: int | None = None) -> Image.Image:
+    """The first frame, turned upright, in RGB or RGBA only (no palette, no metadata carried),
+    at most `max_side` on its long side. Shrunk before it is turned and copied: on a 12 MP
+    phone photo that halves the work (the long side is the same whichever way up it is)."""
     try:
         image.seek(0)
     except EOFError:
         pass
-    image = ImageOps.exif_transpose(image) or image
+    turn = _TURN.get(image.getexif().get(0x0112))  # read first: converting drops the EXIF
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if has_alpha else "RGB")
     if has_alpha and image.getextrema()[3][0] == 255:
         image = image.convert("RGB")  # an alpha channel that is fully opaque: a JPEG will do
+    if max_side is not None:
+        image = _fit(image, max_side)
+    if turn is not None:
+        image = image.transpose(turn)
     # A fresh image with only the pixels: no info dict, no EXIF, no ICC profile, no comments.
     fresh = Image.new(image.mode, image.size)
     fresh.paste(image)
@@ -166,8 +177,7 @@ def clean(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int = 2048)
         raise Refused("This file has something else hidden in it besides the picture, so it isn't accepted. "
                       "Please send the photo straight from your phone or camera.")
     try:
-        pixels = _pixels(image)
-        full = _fit(pixels, max_side)
+        full = _pixels(image, max_side)
         return Cleaned(_encode(full), _encode(_fit(full, THUMB_SIDE)))
     except (OSError, ValueError, MemoryError):
         raise Refused("This file isn't a picture we can read (it may be damaged): "
