@@ -44,4 +44,4 @@ def report_page(file_report: Callable[[str, str], object], *, template: str, bac
                 if form.reason.data == "at_risk":
                     flash(AT_RISK_HELP, "crisis")
                 return redirect(back)
-    return render_template(template, form=form, noindex=True, **context), code
+    return render_template(template, form=form, back=back, noindex=True, **context), code

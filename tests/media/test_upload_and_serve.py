@@ -411,6 +411,8 @@ def test_reporting_a_picture_because_someone_may_be_at_risk_shows_where_to_get_h
     image = only_image(app)
     reporter_client = app.test_client()
     login(reporter_client, reporter)
+    form_page = reporter_client.get(f"/images/{image.id}/report").get_data(as_text=True)
+    assert f'href="/posts/{image.content_id}">Cancel</a>' in form_page  # back to the post, not nowhere
     response = reporter_client.post(f"/images/{image.id}/report", data={"reason": "at_risk", "note": ""},
                                     follow_redirects=True)
     page = response.get_data(as_text=True)
