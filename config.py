@@ -152,7 +152,9 @@ class Config:
     # The shared part of thread pages (board/forum/shared_parts.py): on everywhere, tests included
     BOARD_SHARED_CACHE = _bool("BOARD_SHARED_CACHE", True)
     BOARD_SHARED_CACHE_SECONDS = _int("BOARD_SHARED_CACHE_SECONDS", 30)
-    BOARD_SHARED_CACHE_ENTRIES = _int("BOARD_SHARED_CACHE_ENTRIES", 300)
+    BOARD_SHARED_CACHE_ENTRIES = _int("BOARD_SHARED_CACHE_ENTRIES", 1000)  # posts, lists and page shells
+    # Check every member page built from its shell (board/page_shell.py) against a full render
+    BOARD_SHELL_VERIFY = _bool("BOARD_SHELL_VERIFY", False)
 
 
 class DevelopmentConfig(Config):
@@ -164,6 +166,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    BOARD_SHELL_VERIFY = True
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"

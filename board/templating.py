@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from urllib.parse import urlencode
 
 from board.models.base import as_utc
+from board.page_shell import slot_function
 
 
 @functools.lru_cache(maxsize=1024)
@@ -148,16 +149,90 @@ def _crisis_resources():
     return crisis_resources(current_user if current_user.is_authenticated else None)
 
 
-def csrf_token() -> str:
-    """`{{ csrf_token() }}`: Flask-WTF's token for this request. A member's page has several forms;
-    generate_csrf reads its settings on every call before finding the token it already made
-    (kept in g.csrf_token), so the later calls take it from there directly."""
-    token = g.get("csrf_token")
-    if token is None:
-        from flask_wtf.csrf import generate_csrf
+_signed_tokens: dict[tuple, str] = {}  # (secret, the session's raw token) -> its signed form
 
-        token = generate_csrf()
+
+@slot_function("csrf_token")
+def csrf_token() -> str:
+    """`{{ csrf_token() }}`: Flask-WTF's token for this request (a slot of members' page shells,
+    board/page_shell.py). A member's page has several forms; generate_csrf reads its settings
+    on every call and signs the session's token anew on each request. With no time limit on
+    tokens (WTF_CSRF_TIME_LIMIT = None) the signed form of one session's token can be reused:
+    it is kept per process, so a member's request signs nothing."""
+    token = g.get("csrf_token")
+    if token is not None:
+        return token
+    from flask import current_app, session
+
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get("csrf_token")
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT") is None and isinstance(raw, str):
+        token = _signed_tokens.get((secret, raw))
+        if token is not None:
+            g.csrf_token = token
+            return token
+    from flask_wtf.csrf import generate_csrf
+
+    token = generate_csrf()
+    raw = session.get("csrf_token")  # made by generate_csrf for a new session
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT") is None and isinstance(raw, str):
+        if len(_signed_tokens) >= 4096:
+            _signed_tokens.clear()
+        _signed_tokens[(secret, raw)] = token
     return token
+
+
+def display_choice() -> tuple[str, str]:
+    """(text size, theme) for this viewer: her settings, or a visitor's cookies."""
+    if current_user.is_authenticated:
+        theme = current_user.theme
+        return current_user.text_size or "normal", theme if theme in ("auto", "light", "dark") else "auto"
+    text_size, theme = request.cookies.get("text_size"), request.cookies.get("theme")
+    return (text_size if text_size in ("normal", "large", "larger") else "normal",
+            theme if theme in ("auto", "light", "dark") else "auto")
+
+
+def header_counts() -> tuple[int, int, int]:
+    """(unread notifications, conversations with unread messages, message requests) for the menu's
+    badges: read with the page's own state query when it made one (g), else here (1 query)."""
+    if g.get("database_down") or not current_user.is_authenticated:
+        return 0, 0, 0
+    if "unread_notifications" not in g:
+        from board.notifications.services import header_counts as read_counts
+
+        g.unread_notifications, g.unread_messages, g.message_requests = read_counts(current_user)
+    return g.unread_notifications or 0, g.get("unread_messages") or 0, g.get("message_requests") or 0
+
+
+def _badge(count: int, label: str) -> Markup:
+    return Markup(f' <span class="badge">{int(count)}<span class="visually-hidden"> {label}</span></span>') \
+        if count else Markup("")
+
+
+@slot_function("menu_badge")
+def menu_badge() -> Markup:
+    """The menu button's badge: everything waiting for the member (notifications, messages, requests)."""
+    return _badge(sum(header_counts()), "new")
+
+
+@slot_function("messages_badge")
+def messages_badge() -> Markup:
+    _, messages, requests = header_counts()
+    return _badge(messages + requests, "new")
+
+
+@slot_function("notifications_badge")
+def notifications_badge() -> Markup:
+    return _badge(header_counts()[0], "unread")
+
+
+@slot_function("profile_link")
+def profile_link() -> Markup:
+    """The member's own name in the menu, linking to her profile."""
+    from flask import url_for
+
+    return Markup(f'<a href="{escape(url_for("auth.profile", username=current_user.username))}">'
+                  f'{escape(current_user.public_name)}</a>')
 
 
 def register(app: Flask) -> None:
@@ -170,33 +245,15 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["crisis_resources"] = _crisis_resources
     app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.globals["csrf_token"] = csrf_token  # instead of Flask-WTF's generate_csrf
+    for fn in (menu_badge, messages_badge, notifications_badge, profile_link):
+        app.jinja_env.globals[fn.__name__] = fn
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def site_context():
-        unread = 0
-        if g.get("database_down"):
-            return {"site_name": app.config.get("BOARD_SITE_NAME", "Circle"), "unread_notifications": 0,
-                    "unread_messages": 0, "message_requests": 0, "text_size": "normal", "theme": "auto"}
-        messages = requests = 0
-        if current_user.is_authenticated:
-            if "unread_notifications" not in g:
-                from board.notifications.services import header_counts
-
-                g.unread_notifications, g.unread_messages, g.message_requests = header_counts(current_user)
-            unread = g.unread_notifications
-            messages = g.get("unread_messages", 0)
-            requests = g.get("message_requests", 0)
-        text_size, theme = "normal", "auto"
-        if current_user.is_authenticated:
-            text_size = current_user.text_size or "normal"
-            theme = current_user.theme if current_user.theme in ("auto", "light", "dark") else "auto"
-        else:
-            if request.cookies.get("text_size") in ("normal", "large", "larger"):
-                text_size = request.cookies["text_size"]
-            if request.cookies.get("theme") in ("auto", "light", "dark"):
-                theme = request.cookies["theme"]
+        unread, messages, requests = header_counts()
+        text_size, theme = ("normal", "auto") if g.get("database_down") else display_choice()
         return {
             "site_name": app.config.get("BOARD_SITE_NAME", "Circle"),
             "root": request.script_root,  # for plain-string URLs in long lists (cheaper than url_for)
@@ -205,4 +262,5 @@ def register(app: Flask) -> None:
             "message_requests": requests,
             "text_size": text_size,
             "theme": theme,
+            "csrf_token": csrf_token,  # over Flask-WTF's own context processor (generate_csrf)
         }

@@ -10,7 +10,6 @@ as members and visitors see it, so this markup is covered like any template.
 from __future__ import annotations
 
 from flask import current_app
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from board.gestures.render import PostGestures, reaction_counts
@@ -18,7 +17,7 @@ from board.gestures.services import NO_GESTURES
 from board.media.avatars import avatar_html
 from board.models.forum import DELETED, PUBLISHED, REMOVED
 from board.permissions import can_delete_post, can_edit_post, posting_block_reason
-from board.templating import time_tag, user_link
+from board.templating import csrf_token, time_tag, user_link
 from board.visibility import audience_reads_text, post_text_visible
 
 _PLACEHOLDER = {
@@ -143,7 +142,7 @@ class ViewerTails:
         self.viewer, self.thread, self.can_quote, self.root, self.gestures = viewer, thread, can_quote, root, gestures
         self.viewer_id = viewer.id if member else None
         self.can_report = member and "moderation.report_post" in current_app.view_functions
-        self.token = token = escape(generate_csrf()) if member else ""
+        self.token = token = escape(csrf_token()) if member else ""
         # Silenced or unverified members see the counts but no buttons (the same rule as posting)
         self.can_react = member and posting_block_reason(viewer, on_form=False) is None
         self.bars = PostGestures(root=root, token=token, next_url=here) if member else None

@@ -13,6 +13,7 @@ from board.domain import RuleViolation
 from board.extensions import db
 from board.forum import bp
 from board.forum import queries, services
+from board import page_shell
 from board.forum import shared_parts
 from board.forum.render import SharedPosts, assemble, render_posts
 from board.following.services import listing_page_state, thread_page_state
@@ -131,7 +132,8 @@ def index():
     state = listing_page_state(viewer)  # counts + own unlisted threads: 1 query, 0 for visitors
     audience = _listing_audience(viewer, state)
     lists = shared_parts.shared_fragment("home", (audience,), build) if audience else build()
-    return render_template("forum/index.html", home_lists=[Markup(part) for part in lists])
+    home_lists = {f"home_list_{i}": Markup(part) for i, part in enumerate(lists)}
+    return page_shell.render("forum/index.html", ("home",) if viewer.is_authenticated else None, fills=home_lists)
 
 
 @bp.get("/topics/<slug>")
@@ -156,8 +158,9 @@ def topic(slug: str):
     except queries.BadCursor:
         abort(404)
     noindex = topic.members_only
-    return render_template("forum/topic.html", topic=topic, thread_list=Markup(thread_list), noindex=noindex,
-                           follow_mode=state.follow_mode)
+    shell_key = ("topic", bool(state.follow_mode)) if viewer.is_authenticated else None
+    return page_shell.render("forum/topic.html", shell_key, fills={"thread_list": Markup(thread_list)},
+                             topic=topic, noindex=noindex, follow_mode=state.follow_mode)
 
 
 @bp.route("/topics/<slug>/new", methods=["GET", "POST"])
@@ -285,9 +288,16 @@ def thread(thread_id: int, slug: str | None = None):
         root=request.script_root, gestures=mine, here=request.script_root + request.full_path.rstrip("?"),
     )
     posts_html = assemble(shared, **viewer_part) if shared is not None else render_posts(page.posts, **viewer_part)
-    return render_template(
-        "forum/thread.html", thread=thread, topic=thread.topic, page=page, reply_field=reply_field, per_page=per_page,
-        posts_html=posts_html, noindex=thread.topic.members_only, block_reason=block_reason,
+    # The rest of a member's page comes from a shell shared by members who see it alike
+    # (board/page_shell.py): the key is everything the template reads about her besides its slots.
+    shell_key = None
+    if shared is not None and viewer.is_authenticated and reply_to is None and mine.reply_draft is None:
+        shell_key = ("thread", viewer_state.following, mine.thread_bookmarked, reply_field is not None,
+                     block_reason, _first_posts_reviewed(viewer))
+    return page_shell.render(
+        "forum/thread.html", shell_key, fills={"posts_html": posts_html},
+        thread=thread, topic=thread.topic, page=page, reply_field=reply_field, per_page=per_page,
+        noindex=thread.topic.members_only, block_reason=block_reason,
         viewer_state=viewer_state, gestures=mine, reply_to=reply_to,
     )
 

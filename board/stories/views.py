@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +13,7 @@ from board.media import services as media
 from board.markup import excerpt
 from board.models import Story
 from board.models.moderation import REPORT_REASONS
+from board.templating import csrf_token
 from board.moderation import intake as moderation
 from board.moderation.care import flash_crisis_notice, notice_if_crisis, refused_with_crisis
 from board.gestures import services as gestures
@@ -210,7 +210,7 @@ def story(story_id: int):
         reactions = story_gestures(
             story, viewer_can_react=can_react, mine=gestures.my_reactions(current_user, gestures.STORY, story),
             bookmarked=gestures.bookmark_state(current_user, "story", story), member=member,
-            token=generate_csrf() if member else "",
+            token=csrf_token() if member else "",
         )
     themes = [slug for slug in THEMES if slug in story.theme_slugs]
     more_theme = themes[0] if themes else None
