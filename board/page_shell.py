@@ -121,7 +121,7 @@ def _fill(parts: tuple, fills: dict) -> str:
         value = values.get(name)
         if value is None:
             if name in fills:
-                value = str(fills[name])
+                value = fills[name]
             else:
                 value = values[name] = str(_SLOT_FUNCTIONS[name]())
         out[i] = value

@@ -258,6 +258,20 @@ class SharedParts:
                 self._failed(exc)
         return shared
 
+    def local(self, key: tuple, generation: int, build):
+        """Like get_or_build, but kept in this process only (objects that aren't JSON)."""
+        now = time.time()
+        entry = self.entries.get(key)
+        if entry is not None:
+            made_under, expires, kept = entry
+            if made_under == generation and expires > now:
+                self.entries.move_to_end(key)
+                return kept
+            del self.entries[key]
+        kept = build()
+        self._keep(key, generation, now + self.seconds, kept)
+        return kept
+
     def _keep(self, key, generation, expires, shared) -> None:
         self.entries[key] = (generation, expires, shared)
         self.entries.move_to_end(key)
@@ -276,6 +290,16 @@ def shared_posts(thread, audience: str, page_args: tuple, build) -> SharedPosts 
 
     key = (thread.id, audience, *page_args, viewer_zone(), request.script_root)
     return cache.get_or_build(key, generation, build)
+
+
+def local_object(key: tuple, build):
+    """A read-only object for this generation, kept per process (e.g. a thread page's thread and
+    topic, detached from its session); None when there is no cache or no known generation."""
+    cache = current_app.extensions.get("circle_shared_parts")
+    generation = g.get("shared_generation")
+    if cache is None or generation is None:
+        return None
+    return cache.local(("local", *key), generation, build)
 
 
 def shared_fragment(name: str, args: tuple, build):

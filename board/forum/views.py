@@ -84,6 +84,20 @@ def _thread_or_404(thread_id: int) -> Thread:
     return thread
 
 
+def _shown_thread_or_404(thread_id: int) -> Thread:
+    """The thread (with its topic) a thread page shows: read-only, kept per process under the
+    shared parts' generation (board/forum/shared_parts.py: any write to threads or topics bumps
+    it), so a member's page view doesn't load it again. Detached from the session: nothing on
+    the page may change it or load more of it."""
+    def load():
+        thread = _thread_or_404(thread_id)
+        db.session.expunge(thread.topic)
+        db.session.expunge(thread)
+        return thread
+
+    return shared_parts.local_object(("thread", thread_id), load) or _thread_or_404(thread_id)
+
+
 def _empty_reply_field() -> Markup:
     """The thread page's reply box field, rendered once per process.
 
@@ -246,7 +260,7 @@ def after_commit(post_id: int | None) -> None:
 @bp.get("/threads/<int:thread_id>")
 @bp.get("/threads/<int:thread_id>-<slug>")
 def thread(thread_id: int, slug: str | None = None):
-    thread = _thread_or_404(thread_id)
+    thread = _shown_thread_or_404(thread_id)
     if not can_see_topic(current_user, thread.topic):
         return current_app.login_manager.unauthorized()
     if not can_see_thread(current_user, thread):

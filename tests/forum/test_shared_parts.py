@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from board.extensions import db
 from board.forum import shared_parts
-from board.models import Post, User
+from board.models import Post, Thread, User
 from tests.conftest import session_login
 
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -225,7 +225,20 @@ def test_member_thread_page_query_budget_cached_and_not(app, make, cast, count_q
     with count_queries() as hit:
         _page(carol, thread)
     assert len(miss) <= 6, miss
-    assert len(hit) <= 5 and len(hit) == len(miss) - 1, hit  # the posts query is skipped
+    assert len(hit) <= 4 and len(hit) == len(miss) - 2, hit  # the posts and the thread queries are skipped
+
+
+def test_a_locked_or_renamed_thread_shows_at_once_on_a_page_members_had_read(app, make, cast):
+    """The thread and its topic are kept with the shared parts too (one query less per view)."""
+    thread, _, _, p = cast
+    carol = _client(app, p["carol"])
+    _warm(app, carol, thread)
+    assert 'id="reply"' in _page(carol, thread)
+    with app.app_context():
+        db.session.execute(update(Thread).where(Thread.id == thread.id).values(locked=True, title="Scans, renamed"))
+        db.session.commit()
+    page = _page(carol, thread)
+    assert "Scans, renamed" in page and "Locked: no new replies" in page and 'id="reply"' not in page
 
 
 # ---------------------------------------------------------------- Redis
