@@ -319,6 +319,15 @@ def test_two_workers_share_the_generation_through_redis(app, make, cast):
     assert worker_a.entries  # worker A was not told in-process...
     app.extensions["circle_shared_parts"] = worker_a
     assert "Dave edits on worker B" in _page(carol, thread)  # ...the generation in Redis did
+    # The thread itself (kept per process with the shared parts) too: locked through worker B
+    app.extensions["circle_shared_parts"] = worker_b
+    with app.app_context():
+        db.session.execute(update(Thread).where(Thread.id == thread.id).values(locked=True))
+        db.session.commit()
+    assert any(key[:2] == ("local", "thread") for key in worker_a.entries)
+    app.extensions["circle_shared_parts"] = worker_a
+    page = _page(carol, thread)
+    assert "Locked: no new replies" in page and 'id="reply"' not in page
 
 
 # ---------------------------------------------------------------- topic and home lists
