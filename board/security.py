@@ -233,23 +233,33 @@ def _is_private_page() -> bool:
         return True
 
 
+# Every response's security headers (a view may set its own first: those are kept)
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+)
+_PRODUCTION_HEADERS = SECURITY_HEADERS + (("Strict-Transport-Security", HSTS),)
+
+
 def set_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-    if current_app.config.get("ENV_NAME") == "production":
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    # One look at the headers already there, instead of a scan per setdefault (every response)
+    present = {name.lower() for name, _ in headers.items()}
+    wanted = _PRODUCTION_HEADERS if current_app.config.get("ENV_NAME") == "production" else SECURITY_HEADERS
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     if _is_private_page():
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
         if "cookie" not in headers.get("Vary", "").lower():
             headers.add("Vary", "Cookie")
-    if request.path.startswith(NOINDEX_PREFIXES):
-        headers.setdefault("X-Robots-Tag", "noindex, nofollow")
+    if request.path.startswith(NOINDEX_PREFIXES) and "x-robots-tag" not in present:
+        headers.add("X-Robots-Tag", "noindex, nofollow")
     return response
 
 

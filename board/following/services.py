@@ -208,7 +208,7 @@ NO_STATE = ThreadState()
 
 
 @functools.cache
-def _thread_state_stmt():
+def thread_state_stmt():
     """Follow + mutes + unread count in one UNION, built once per process (`viewer_id`, `thread_id`)."""
     viewer = bindparam("viewer_id")
     mutes = select(Mute.muted_user_id.label("ref"), literal("mute", String).label("kind")).where(
@@ -235,14 +235,19 @@ def thread_page_state(viewer, thread: Thread) -> ThreadState:
     """One query for a logged-in viewer (follow + mutes in a UNION), none for a visitor."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return NO_STATE
-    mode, muted, own = None, set(), 0
     # Plain columns: run on the session's connection (Core), skipping the ORM's result processing.
     params = {"viewer_id": viewer.id, "thread_id": thread.id}
-    for ref, kind in db.session.connection().execute(_thread_state_stmt(), params):
+    return thread_state_from_rows(db.session.connection().execute(thread_state_stmt(), params))
+
+
+def thread_state_from_rows(rows) -> ThreadState:
+    """The ThreadState from `thread_state_stmt()`'s (ref, kind) rows; the navigation's counts go to g."""
+    mode, muted, own = None, set(), 0
+    for ref, kind in rows:
         if kind == "mute":
             muted.add(ref)
         elif kind == "unread":
-            g.unread_notifications = ref or 0  # read by board.templating.site_context
+            g.unread_notifications = ref or 0  # read by board.templating.header_counts
         elif kind == "messages":
             g.unread_messages = ref or 0
         elif kind == "requests":

@@ -193,14 +193,18 @@ def _thread_posts_stmt(audience: str, newest_first: bool):
 
 def thread_posts_page(
     viewer: User | None, thread: Thread, *, after: int | None = None, before: int | None = None,
-    start: int | None = None, last: bool = False, per_page: int = 25,
+    start: int | None = None, last: bool = False, per_page: int = 25, shared: bool = False,
 ) -> PostPage:
     """One page of a thread, oldest first. Keyset on post id (`after`, `before`, `start` inclusive, or `last`).
 
     One query: the posts and their authors' public fields, as PostView objects. Plain columns,
     so it runs on the session's connection (Core), skipping the ORM's result processing.
+    `shared`: the page as every reader of the viewer's audience sees it, without the viewer's
+    own pending or returned posts (the shared part of board/forum/shared_parts.py).
     """
     audience, params = thread_posts_audience(viewer)
+    if shared and "viewer_id" in params:
+        params = {**params, "viewer_id": -1}  # no member has this id: nobody's own posts
     params = {**params, "thread_id": thread.id, "limit": per_page + 1}
     if last or before is not None:
         params["bound"] = before if before is not None else _NO_UPPER_BOUND
@@ -258,3 +262,34 @@ def page_containing(viewer: User | None, thread: Thread, post_id: int, per_page:
     if len(after) < per_page:
         return {"page": "last"}
     return {"from": before[CONTEXT_BEFORE - 1]}
+
+
+# ---------------------------------------------------------------- the thread page's viewer
+
+@functools.cache
+def _thread_viewer_union():
+    """The thread page's two per-viewer reads in one statement: the follow/mutes/counts/own-posts
+    UNION (board.following) and the reactions/bookmarks/draft UNION (board.gestures), each
+    tagged by a `part` column (their `kind` values could otherwise meet). Built once per process."""
+    from sqlalchemy import Text, cast, literal, null, String
+
+    from board.following.services import thread_state_stmt
+    from board.gestures.services import thread_viewer_stmt
+
+    state = thread_state_stmt().subquery()
+    mine = thread_viewer_stmt().subquery()
+    return select(literal("s", String).label("part"), state.c.ref, state.c.kind, cast(null(), Text).label("body")) \
+        .union_all(select(literal("g", String), mine.c.ref, mine.c.kind, mine.c.body))
+
+
+def thread_viewer(viewer, thread: Thread, posts):
+    """(ThreadState, ViewerGestures) of a member on a thread page showing `posts`: one query
+    (none for a visitor)."""
+    from board.following.services import NO_STATE, thread_state_from_rows
+    from board.gestures.services import NO_GESTURES, thread_viewer_params, viewer_gestures_from_rows
+
+    if not getattr(viewer, "is_authenticated", False):
+        return NO_STATE, NO_GESTURES
+    rows = db.session.connection().execute(_thread_viewer_union(), thread_viewer_params(viewer, thread, posts)).all()
+    return (thread_state_from_rows((ref, kind) for part, ref, kind, _ in rows if part == "s"),
+            viewer_gestures_from_rows((ref, kind, body) for part, ref, kind, body in rows if part == "g"))

@@ -16,7 +16,7 @@ from board.forum import queries, services
 from board import page_shell
 from board.forum import shared_parts
 from board.forum.render import SharedPosts, assemble, render_posts
-from board.following.services import listing_page_state, thread_page_state
+from board.following.services import listing_page_state
 from board.gestures import services as gestures
 from board.forum.forms import BODY_HINT, EditPostForm, ReplyForm, ThreadForm
 from board.ids import parse_id
@@ -269,27 +269,29 @@ def thread(thread_id: int, slug: str | None = None):
     after, before, start = _int_arg("after"), _int_arg("before"), _int_arg("from")
     last = request.args.get("page") == "last"
     viewer = current_user._get_current_object()
-    viewer_state = thread_page_state(viewer, thread)  # follow + mutes + own unpublished: 1 query, 0 for visitors
 
-    def load_page():
+    def load_page(shared: bool = False):
         return queries.thread_posts_page(viewer, thread, after=after, before=before, start=start, last=last,
-                                         per_page=per_page)
+                                         per_page=per_page, shared=shared)
 
     # The posts as everyone of this audience sees them: cached per page and generation
     # (board/forum/shared_parts.py), unless the page holds posts only this member may read.
-    shared = None
-    if not viewer_state.own_unpublished:
-        audience = thread_posts_audience(viewer)[0]
-        shared = shared_parts.shared_posts(
-            thread, audience, (after, before, start, last, per_page),
-            lambda: SharedPosts.build(load_page(), audience, request.script_root))
+    audience = thread_posts_audience(viewer)[0]
+    shared = shared_parts.shared_posts(
+        thread, audience, (after, before, start, last, per_page),
+        lambda: SharedPosts.build(load_page(shared=True), audience, request.script_root))
     page = shared if shared is not None else load_page()
+    # The viewer's part: follow, mutes, menu counts, own unpublished posts, reactions, bookmarks,
+    # reply draft. 1 query, 0 for visitors.
+    viewer_state, mine = queries.thread_viewer(viewer, thread, page.posts)
+    if shared is not None and viewer_state.own_unpublished:
+        # Her own pending, returned or hidden posts are on her page alone: render it for her
+        shared, page = None, load_page()
+        mine = gestures.thread_viewer_state(viewer, thread, page.posts)
     can_write = can_reply(current_user, thread)
     block_reason = None
     if not can_write and current_user.is_authenticated and not thread.locked:
         block_reason = posting_block_reason(current_user, on_form=False)
-    # The per-viewer gestures (own reactions, bookmarks, reply draft): 1 query, 0 for visitors
-    mine = gestures.thread_viewer_state(viewer, thread, page.posts)
     reply_field, reply_to = None, None
     if can_write:
         if mine.reply_draft is None:

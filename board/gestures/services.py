@@ -245,7 +245,7 @@ NO_GESTURES = ViewerGestures()
 
 
 @functools.cache
-def _thread_viewer_stmt():
+def thread_viewer_stmt():
     """Reactions + bookmarks on the page's posts, the thread bookmark and the reply draft:
     one UNION ALL, built once per process (`viewer_id`, `lo`, `hi`, `thread_id`, `place`, `since`)."""
     viewer = bindparam("viewer_id")
@@ -266,13 +266,22 @@ def thread_viewer_state(viewer, thread: Thread, posts) -> ViewerGestures:
     """One query for a member, none for a visitor."""
     if not _member(viewer):
         return NO_GESTURES
+    params = thread_viewer_params(viewer, thread, posts)
+    return viewer_gestures_from_rows(db.session.connection().execute(thread_viewer_stmt(), params))
+
+
+def thread_viewer_params(viewer, thread: Thread, posts) -> dict:
     ids = [p.id for p in posts]
-    params = {"viewer_id": viewer.id, "lo": min(ids) if ids else 0, "hi": max(ids) if ids else 0,
-              "thread_id": thread.id, "place": f"reply:{thread.id}", "since": utcnow() - timedelta(days=DRAFT_DAYS)}
+    return {"viewer_id": viewer.id, "lo": min(ids) if ids else 0, "hi": max(ids) if ids else 0,
+            "thread_id": thread.id, "place": f"reply:{thread.id}", "since": utcnow() - timedelta(days=DRAFT_DAYS)}
+
+
+def viewer_gestures_from_rows(rows) -> ViewerGestures:
+    """The ViewerGestures from `thread_viewer_stmt()`'s (ref, kind, body) rows."""
     reacted: dict[int, set] = {}
     bookmarked: set[int] = set()
     thread_bookmarked, draft = False, None
-    for ref, kind, body in db.session.connection().execute(_thread_viewer_stmt(), params):
+    for ref, kind, body in rows:
         if kind == "bookmark":
             bookmarked.add(ref)
         elif kind == "bookmark_thread":

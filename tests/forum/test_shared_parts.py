@@ -207,6 +207,20 @@ def test_watch_reads_sql_statements():
     assert not shared_parts.touches_shared('SELECT * FROM posts', cols)
 
 
+def test_a_member_with_a_post_waiting_for_review_opening_the_page_first_shares_nothing_of_it(app, make, cast):
+    """The shared part is built without anyone's own posts, even when the first reader has one."""
+    thread, _, _, p = cast
+    pending = make.reply(p["bob"], thread, "Bob's words waiting for review")
+    _set_status(app, pending.id, "pending")
+    bob, carol = _client(app, p["bob"]), _client(app, p["carol"])
+    bob_page = _page(bob, thread)  # the first reader of this page: the shared part is made now
+    assert "Bob's words waiting for review" in bob_page and "Awaiting review" in bob_page
+    assert app.extensions["circle_shared_parts"].entries
+    carol_page = _page(carol, thread)
+    assert "Bob's words waiting for review" not in carol_page and f'id="post-{pending.id}"' not in carol_page
+    assert "Dave's second reply" in carol_page
+
+
 def test_without_the_bump_the_cached_page_would_be_stale(app, make, cast, monkeypatch):
     """The invalidation tests above can fail: with the bump switched off, the edit is not seen."""
     thread, first, _, p = cast
