@@ -82,7 +82,8 @@ def base_key() -> tuple:
 
     from board.templating import display_choice
 
-    return (bool(current_user.is_authenticated), bool(getattr(current_user, "is_staff", False)), *display_choice())
+    viewer = current_user._get_current_object()
+    return (bool(viewer.is_authenticated), bool(getattr(viewer, "is_staff", False)), *display_choice())
 
 
 def render(template: str, key: tuple | None, *, fills: dict[str, str], **context) -> str:

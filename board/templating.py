@@ -184,9 +184,10 @@ def csrf_token() -> str:
 
 def display_choice() -> tuple[str, str]:
     """(text size, theme) for this viewer: her settings, or a visitor's cookies."""
-    if current_user.is_authenticated:
-        theme = current_user.theme
-        return current_user.text_size or "normal", theme if theme in ("auto", "light", "dark") else "auto"
+    viewer = current_user._get_current_object()
+    if viewer.is_authenticated:
+        theme = viewer.theme
+        return viewer.text_size or "normal", theme if theme in ("auto", "light", "dark") else "auto"
     text_size, theme = request.cookies.get("text_size"), request.cookies.get("theme")
     return (text_size if text_size in ("normal", "large", "larger") else "normal",
             theme if theme in ("auto", "light", "dark") else "auto")
@@ -229,10 +230,9 @@ def notifications_badge() -> Markup:
 @slot_function("profile_link")
 def profile_link() -> Markup:
     """The member's own name in the menu, linking to her profile."""
-    from flask import url_for
-
-    return Markup(f'<a href="{escape(url_for("auth.profile", username=current_user.username))}">'
-                  f'{escape(current_user.public_name)}</a>')
+    viewer = current_user._get_current_object()
+    # The profile's URL as user_link writes it (usernames are [a-z0-9_-]: nothing to quote)
+    return Markup(f'<a href="{request.script_root}/users/{escape(viewer.username)}">{escape(viewer.public_name)}</a>')
 
 
 def register(app: Flask) -> None:

@@ -28,7 +28,7 @@ from board.models.following import DIGEST_MODES, FOLLOW_MODES, MODE_EACH, MODE_I
 from board.models.forum import HIDDEN, PENDING, REJECTED
 from board.moderation.care import quotable, title_for_others
 from board.notifications.services import notify
-from board.visibility import can_see_thread, can_see_topic
+from board.visibility import can_see_thread, can_see_topic, one_of
 
 MODE_LABELS = {
     "inapp": "In-app only",
@@ -207,8 +207,13 @@ class ThreadState:
 NO_STATE = ThreadState()
 
 
-@functools.cache
 def thread_state_stmt():
+    first, *rest = thread_state_selects()
+    return first.union_all(*rest)
+
+
+@functools.cache
+def thread_state_selects() -> tuple:
     """Follow + mutes + unread count in one UNION, built once per process (`viewer_id`, `thread_id`)."""
     viewer = bindparam("viewer_id")
     mutes = select(Mute.muted_user_id.label("ref"), literal("mute", String).label("kind")).where(
@@ -227,8 +232,8 @@ def thread_state_stmt():
     # ...and whether the viewer has posts in this thread that only she can read (not the shared page).
     own = select(func.count(Post.id).label("ref"), literal("own_unpublished", String).label("kind")).where(
         Post.thread_id == bindparam("thread_id"), Post.author_id == viewer,
-        Post.status.in_((PENDING, REJECTED, HIDDEN)))
-    return mutes.union_all(follows, unread, messages, requests, own)
+        one_of(Post.status, (PENDING, REJECTED, HIDDEN)))
+    return mutes, follows, unread, messages, requests, own
 
 
 def thread_page_state(viewer, thread: Thread) -> ThreadState:
@@ -275,7 +280,7 @@ def _listing_state_stmt(with_topic: bool):
     from board.notifications.services import header_count_columns
 
     viewer = bindparam("viewer_id")
-    own = select(Thread.id).where(Thread.author_id == viewer, Thread.status.in_((PENDING, HIDDEN, REJECTED)))
+    own = select(Thread.id).where(Thread.author_id == viewer, one_of(Thread.status, (PENDING, HIDDEN, REJECTED)))
     mode = literal(None, String)
     if with_topic:
         topic_id = bindparam("topic_id")

@@ -268,18 +268,19 @@ def page_containing(viewer: User | None, thread: Thread, post_id: int, per_page:
 
 @functools.cache
 def _thread_viewer_union():
-    """The thread page's two per-viewer reads in one statement: the follow/mutes/counts/own-posts
-    UNION (board.following) and the reactions/bookmarks/draft UNION (board.gestures), each
-    tagged by a `part` column (their `kind` values could otherwise meet). Built once per process."""
-    from sqlalchemy import Text, cast, literal, null, String
+    """The thread page's two per-viewer reads in one flat UNION ALL: the follow/mutes/counts/own-posts
+    selects (board.following) and the reactions/bookmarks/draft selects (board.gestures), each
+    row tagged by a `part` column (their `kind` values could otherwise meet). Built once per process."""
+    from sqlalchemy import String, Text, cast, literal, null
 
-    from board.following.services import thread_state_stmt
-    from board.gestures.services import thread_viewer_stmt
+    from board.following.services import thread_state_selects
+    from board.gestures.services import thread_viewer_selects
 
-    state = thread_state_stmt().subquery()
-    mine = thread_viewer_stmt().subquery()
-    return select(literal("s", String).label("part"), state.c.ref, state.c.kind, cast(null(), Text).label("body")) \
-        .union_all(select(literal("g", String), mine.c.ref, mine.c.kind, mine.c.body))
+    state = [q.add_columns(cast(null(), Text).label("body"), literal("s", String).label("part"))
+             for q in thread_state_selects()]
+    mine = [q.add_columns(literal("g", String).label("part")) for q in thread_viewer_selects()]
+    first, *rest = state + mine
+    return first.union_all(*rest)
 
 
 def thread_viewer(viewer, thread: Thread, posts):
@@ -291,5 +292,5 @@ def thread_viewer(viewer, thread: Thread, posts):
     if not getattr(viewer, "is_authenticated", False):
         return NO_STATE, NO_GESTURES
     rows = db.session.connection().execute(_thread_viewer_union(), thread_viewer_params(viewer, thread, posts)).all()
-    return (thread_state_from_rows((ref, kind) for part, ref, kind, _ in rows if part == "s"),
-            viewer_gestures_from_rows((ref, kind, body) for part, ref, kind, body in rows if part == "g"))
+    return (thread_state_from_rows((ref, kind) for ref, kind, _, part in rows if part == "s"),
+            viewer_gestures_from_rows((ref, kind, body) for ref, kind, body, part in rows if part == "g"))

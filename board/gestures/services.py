@@ -244,8 +244,13 @@ class ViewerGestures:
 NO_GESTURES = ViewerGestures()
 
 
-@functools.cache
 def thread_viewer_stmt():
+    first, *rest = thread_viewer_selects()
+    return first.union_all(*rest)
+
+
+@functools.cache
+def thread_viewer_selects() -> tuple:
     """Reactions + bookmarks on the page's posts, the thread bookmark and the reply draft:
     one UNION ALL, built once per process (`viewer_id`, `lo`, `hi`, `thread_id`, `place`, `since`)."""
     viewer = bindparam("viewer_id")
@@ -259,7 +264,7 @@ def thread_viewer_stmt():
         Bookmark.user_id == viewer, Bookmark.thread_id == bindparam("thread_id"))
     draft = select(Draft.reply_to_id, literal("draft", String), Draft.body).where(
         Draft.user_id == viewer, Draft.place == bindparam("place"), Draft.updated_at >= bindparam("since"))
-    return reactions.union_all(marks, thread_mark, draft)
+    return reactions, marks, thread_mark, draft
 
 
 def thread_viewer_state(viewer, thread: Thread, posts) -> ViewerGestures:
