@@ -10,15 +10,18 @@ from sqlalchemy import bindparam, select
 from board.auth.sessions import Current, key_hash, parse_ident
 from board.extensions import db, login_manager
 from board.ids import parse_id
-from board.models import User, UserSession
+from board.models import SharedGeneration, User, UserSession
 
 
 @functools.cache
 def _user_and_session():
     # Runs on every member's request: built once per process and reused (one query finds
     # the member and this session's row).
+    # The shared page parts' generation rides along (board/forum/shared_parts.py): read by the
+    # request's first query, before any page data, at no extra round trip.
+    generation = select(SharedGeneration.value).where(SharedGeneration.id == 1).scalar_subquery()
     return (
-        select(User, UserSession.id, UserSession.second_factor, UserSession.last_seen_at)
+        select(User, UserSession.id, UserSession.second_factor, UserSession.last_seen_at, generation)
         .join(UserSession, UserSession.user_id == User.id)
         .where(User.id == bindparam("user_id"), UserSession.key_hash == bindparam("key_hash"),
                UserSession.ended_at.is_(None))
@@ -34,7 +37,7 @@ def load_user(user_id: str) -> User | None:
     row = db.session.execute(_user_and_session(), {"user_id": user_id, "key_hash": key_hash(key)}).first()
     if row is None:
         return None
-    user, session_id, second_factor, last_seen_at = row
+    user, session_id, second_factor, last_seen_at, g.circle_db_generation = row
     if user.session_token != token:
         return None
     if user.deleted_at is not None or user.memorial_at is not None or user.is_suspended():

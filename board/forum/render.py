@@ -9,6 +9,8 @@ as members and visitors see it, so this markup is covered like any template.
 """
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from markupsafe import Markup, escape
 
@@ -137,12 +139,14 @@ class ViewerTails:
     Reply / Bookmark / Edit / Delete / Report actions and `</article>`. Nothing here is
     shared between viewers: it carries this session's CSRF token and this member's state."""
 
-    def __init__(self, viewer, *, thread, can_quote: bool, root: str, gestures, here: str):
+    def __init__(self, viewer, *, thread, can_quote: bool, root: str, gestures, here: str, token=None):
         self.member = member = bool(getattr(viewer, "is_authenticated", False))
         self.viewer, self.thread, self.can_quote, self.root, self.gestures = viewer, thread, can_quote, root, gestures
         self.viewer_id = viewer.id if member else None
         self.can_report = member and "moderation.report_post" in current_app.view_functions
-        self.token = token = escape(csrf_token()) if member else ""
+        if token is None:
+            token = escape(csrf_token()) if member else ""
+        self.token = token
         # Silenced or unverified members see the counts but no buttons (the same rule as posting)
         self.can_react = member and posting_block_reason(viewer, on_form=False) is None
         self.bars = PostGestures(root=root, token=token, next_url=here) if member else None
@@ -226,12 +230,39 @@ class SharedPosts:
 
 
 def assemble(shared: SharedPosts, *, viewer, thread, can_quote: bool, muted_ids=frozenset(), root: str = "",
-             gestures=NO_GESTURES, here: str = "") -> Markup:
-    """The shared heads with this viewer's tails, by string assembly (no template, no query)."""
+             gestures=NO_GESTURES, here: str = "", keep=None) -> Markup:
+    """The shared heads with this viewer's tails, by string assembly (no template, no query).
+
+    `keep(key, build)`: where a *plain* page can be kept (board/forum/shared_parts.py). A member
+    who wrote none of the page's posts, pressed no reaction and bookmarked none of them, and
+    muted none of their authors sees the same tails as every such member with the same
+    buttons, except the CSRF token: that page is kept once, split at the token, and joined
+    with hers (most members' views of most pages)."""
     if not shared.stubs:
         return Markup(NO_POSTS)
     tails = ViewerTails(viewer, thread=thread, can_quote=can_quote, root=root, gestures=gestures, here=here)
-    tail = tails.tail
+    if keep is not None and tails.member and not gestures.reacted and not gestures.bookmarked \
+            and not any(stub.author_id == tails.viewer_id or stub.author_id in muted_ids for stub in shared.stubs):
+        def build():
+            marked = ViewerTails(viewer, thread=thread, can_quote=can_quote, root=root, gestures=NO_GESTURES,
+                                 here=here, token=_TOKEN_MARK)
+            return tuple(_join(shared, marked.tail, frozenset()).split(_TOKEN_MARK))
+
+        segments = keep(("plain", tails.can_react, can_quote, tails.can_report, here), build)
+        html = str(tails.token).join(segments)
+        if current_app.config.get("BOARD_SHELL_VERIFY"):
+            expected = _join(shared, tails.tail, muted_ids)
+            if html != expected:
+                raise AssertionError("a plain page's kept tails differ from this viewer's own")
+        return Markup(html)
+    return Markup(_join(shared, tails.tail, muted_ids))
+
+
+# Where the token goes in a kept plain page: NUL bytes and a per-process nonce, which no name can hold
+_TOKEN_MARK = f"\x00{secrets.token_hex(8)}\x00"
+
+
+def _join(shared: SharedPosts, tail, muted_ids) -> str:
     out: list[str] = []
     add = out.append
     for head, stub in zip(shared.heads, shared.stubs):
@@ -243,4 +274,4 @@ def assemble(shared: SharedPosts, *, viewer, thread, can_quote: bool, muted_ids=
         else:
             add(head)
             add(tail(stub))
-    return Markup("".join(out))
+    return "".join(out)

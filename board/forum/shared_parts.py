@@ -19,34 +19,32 @@ What keeps it exact:
   who has her own pending, returned or hidden posts in the thread (only she may
   read them) gets the page rendered for her alone (`ThreadState.own_unpublished`,
   read by the query the page already makes).
-* **The generation.** After any commit that wrote to `posts` (a reply, an edit,
-  a hidden or removed post, a reaction count, a moderator's decision) or changed
-  an author's display fields (`WATCHED_USER_FIELDS` that the users table has:
-  name, identity, role, memorial, deletion, profile picture) the generation is
-  bumped. An entry is used only under the generation it was made in. The
-  generation lives in Redis when `REDIS_URL` is set, so one worker's write
-  invalidates every worker's (and every machine's) entries at once; the entries
-  themselves are kept per process and in Redis (so another worker reuses a page
-  one worker rendered). Without Redis both are per process (one worker, as in
-  development). The generation is read at the start of the request, before its
-  first query, so an entry can never hold data older than its generation (on
-  SQLite a read transaction keeps the snapshot of its first query).
-* **One read of the generation per request, never remembered.** A member's request to a
-  shared page reads the generation from Redis once, on a connection of its own
-  (`SharedParts._get_generation`: one send, one read, ~15–20 µs of CPU instead of ~35–90 µs through
-  redis-py's command path). Keeping it locally for even half a second was considered and
-  rejected: a member who edits her post on worker A and is redirected to worker B would be
-  shown her old words until B's copy expired, and "bump locally at once" only helps the
-  worker that made the write. Pushing bumps to every worker (pub/sub) has the same race
-  (the redirect can arrive before the message). Exact without a round trip would need the
-  generation in the database, read by the page's first query (a table and a migration).
+* **The generation.** Any transaction that wrote to `posts` (a reply, an edit,
+  a hidden or removed post, a reaction count, a moderator's decision), `threads`,
+  `topics`, `stories` or `story_themes`, or changed an author's display fields
+  (`WATCHED_USER_FIELDS` that the users table has: name, identity, role, memorial,
+  deletion, profile picture) adds one to the `shared_generation` row as its last
+  statement before COMMIT, so the bump and the write are one atomic change, seen by
+  every worker and machine at once. An entry is used only under the generation it was
+  made in. The entries themselves are kept per process and, when `REDIS_URL` is set,
+  in Redis (so another worker reuses a page one worker rendered).
+* **Read by the request's first query.** A member's request reads the generation in the
+  user loader's query (board/auth/loader.py), which runs before any of the page's data
+  is read, so an entry can never hold data older than its generation (on SQLite a
+  read transaction keeps the snapshot of its first query; on PostgreSQL the data is
+  read after the generation, so it is at least that new). A visitor's request (a page
+  cache miss) reads it with one small query. Until this round the generation lived
+  in Redis and was asked for on every member's request: that round trip cost about
+  0.14 ms of the machine's CPU per page view under load (bench/README.md), more than
+  a tenth of a member's thread page. Taking the generation row's lock last keeps
+  writers from deadlocking on it (no transaction holds it while waiting for another
+  row).
 * **A time limit** (`BOARD_SHARED_CACHE_SECONDS`, 30 s) for the relative times
   ("3 minutes ago") and for writes the app can't see (hand-run SQL).
 * **Redis away** → no entry is used or stored: pages are rendered as before,
   and the outage is logged once (and its end once); Redis is tried again every
-  few seconds, not on every request. Writes made while it was away may not
-  have bumped the generation, so a worker that saw the outage bumps it when
-  Redis is back.
+  few seconds, not on every request. (The generation itself is in the database,
+  so nothing written meanwhile can be missed when Redis is back.)
 
 Measured (bench/cpu_pages.py, member's thread page, 25 posts, SQLite): see the
 README's performance table; the posts of the page went from about a fifth of its
@@ -57,15 +55,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import random
 import re
-import threading
 import time
 from collections import OrderedDict
 
-from flask import Flask, current_app, g, request
-from sqlalchemy import event
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from board.forum.render import SharedPosts
@@ -87,9 +83,6 @@ WATCHED_TABLES = frozenset({"posts", "threads", "topics", "stories", "story_them
 _WRITE_RE = re.compile(
     r'^\s*(INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _SET_COLUMN_RE = re.compile(r'"?(\w+)"?\s*=')
-_local = threading.local()  # did this thread's session write something shown in the shared part?
-_process_generation = [random.randrange(1 << 32, 1 << 52)]  # without Redis (one process)
-_lock = threading.Lock()
 
 
 def touches_shared(statement: str, user_columns: frozenset) -> bool:
@@ -121,11 +114,7 @@ class SharedParts:
         # Two sites (or a test suite and a benchmark) may share one Redis: keys name the database.
         database = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
         self.prefix = KEY_PREFIX + hashlib.sha256(database.encode()).hexdigest()[:16] + ":"
-        self.generation_key = self.prefix + "generation"
         self.redis = None
-        self._conn = None  # the connection the generation is read on (_get_generation)
-        self._conn_owner = None
-        self._conn_lock = threading.Lock()
         self.outage = False         # Redis seen away (logged once, until it is back)
         self.retry_at = 0.0
         url = app.config.get("REDIS_URL") or ""
@@ -148,79 +137,20 @@ class SharedParts:
 
     # ------------------------------------------------------------ generation
     def generation(self) -> int | None:
-        """The current generation, or None when it can't be known (then nothing is cached)."""
-        if self.redis is None:
-            return _process_generation[0]
-        if self._skip_redis():
+        """This request's generation, or None when nothing may be cached (Redis away)."""
+        if self.redis is not None and self._skip_redis():
             return None
-        try:
-            if self.outage:  # back: writes made meanwhile may not have been counted
-                self._incr()
-            value = self._get_generation()
-            if value is None:
-                value = self._incr()
-        except Exception as exc:  # noqa: BLE001 - Redis away: render as usual
-            self._failed(exc)
-            return None
+        value = g.pop("circle_db_generation", None)  # read by the user loader's query
+        if value is None:
+            from board.extensions import db
+
+            value = db.session.connection().execute(_GENERATION_SELECT).scalar()
+        return None if value is None else int(value)
+
+    def _redis_ok(self) -> None:
         if self.outage:
             self.outage = False
             log.warning("shared page parts: Redis is back, members' pages are cached again")
-        return int(value)
-
-    def _get_generation(self):
-        """GET the generation on a connection of this object's own: one send and one read. Every
-        member's request to a shared page makes it, so it skips redis-py's per-command machinery
-        (pool checkout, retry wrapper, response callbacks, observability hooks): 15–20 µs of CPU
-        instead of 35–90 µs (measured, redis-py 8, no hiredis: best of 5 batches, and the mean of
-        a 2,000-call loop). Still one read of Redis per
-        request, so a write made through any worker is seen by the next request at once. Errors
-        close the connection and are handled by the caller as an outage."""
-        from redis.exceptions import ConnectionError as RedisConnectionError
-
-        client = self.redis
-        with self._conn_lock:
-            conn = self._conn
-            if conn is None or self._conn_owner != (client, os.getpid()):  # a new client, or a forked worker
-                if conn is not None:
-                    conn.disconnect()
-                conn = None
-            for _attempt in (1, 2):
-                reused = conn is not None
-                if conn is None:
-                    pool = client.connection_pool
-                    conn = self._conn = pool.connection_class(**pool.connection_kwargs)
-                    self._conn_owner = (client, os.getpid())
-                    self._get_packed = conn.pack_command("GET", self.generation_key)
-                try:
-                    conn.send_packed_command(self._get_packed, check_health=False)
-                    return conn.read_response()
-                except BaseException as exc:
-                    conn.disconnect()
-                    self._conn = conn = None
-                    # A kept connection that Redis closed (idle timeout, restart, CLIENT KILL):
-                    # try once more on a new one before calling it an outage.
-                    if not (reused and isinstance(exc, RedisConnectionError)):
-                        raise
-            raise RuntimeError("unreachable")  # pragma: no cover
-
-    def _incr(self) -> int:
-        # A missing key (a Redis restarted empty) starts at a random value, never at 0 again,
-        # so a generation from before the restart can't come back.
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.set(self.generation_key, random.randrange(1 << 32, 1 << 52), nx=True)
-        pipe.incr(self.generation_key)
-        return pipe.execute()[1]
-
-    def bump(self) -> None:
-        self.entries.clear()
-        if self.redis is None:
-            with _lock:
-                _process_generation[0] += 1
-            return
-        try:
-            self._incr()
-        except Exception as exc:  # noqa: BLE001 - counted when Redis is back (generation())
-            self._failed(exc)
 
     # ------------------------------------------------------------ entries
     def get_or_build(self, key: tuple, generation: int, build, *, encode=SharedPosts.to_json,
@@ -242,6 +172,7 @@ class SharedParts:
             except Exception as exc:  # noqa: BLE001
                 self._failed(exc)
                 return build()
+            self._redis_ok()
             if raw is not None:
                 made_at, data = json.loads(raw)
                 if made_at + self.seconds > now:
@@ -292,6 +223,20 @@ def shared_posts(thread, audience: str, page_args: tuple, build) -> SharedPosts 
     return cache.get_or_build(key, generation, build)
 
 
+def page_keeper(thread, audience: str, page_args: tuple):
+    """`keep(key, build)` for what one thread page's viewers share beyond its shared part (the
+    plain tails of board/forum/render.assemble), kept per process under the generation; None
+    when there is no cache."""
+    cache = current_app.extensions.get("circle_shared_parts")
+    generation = g.get("shared_generation")
+    if cache is None or generation is None:
+        return None
+    from board.templating import viewer_zone
+
+    prefix = ("page", thread.id, audience, *page_args, viewer_zone(), request.script_root)
+    return lambda key, build: cache.local((*prefix, *key), generation, build)
+
+
 def local_object(key: tuple, build):
     """A read-only object for this generation, kept per process (e.g. a thread page's thread and
     topic, detached from its session); None when there is no cache or no known generation."""
@@ -334,11 +279,23 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def read_generation():
         if request.endpoint in SHARED_ENDPOINTS and request.method == "GET":
+            if "_user_id" in session:
+                current_user._get_current_object()  # the user loader's query reads the generation too
             g.shared_generation = app.extensions["circle_shared_parts"].generation()
 
 
+WROTE = "circle_shared_wrote"  # in a connection's info: its transaction changed what shared parts show
+_GENERATION_SELECT = text("SELECT value FROM shared_generation WHERE id = 1")
+_GENERATION_BUMP = "UPDATE shared_generation SET value = value + 1 WHERE id = 1"
+
+
+def bump_generation(connection) -> None:
+    """Add one to the generation, in `connection`'s transaction."""
+    connection.exec_driver_sql(_GENERATION_BUMP)
+
+
 def _watch_writes() -> None:
-    """Bump the generation after a commit that changed what shared parts show (once per process)."""
+    """Bump the generation in every transaction that changed what shared parts show (once per process)."""
     if getattr(_watch_writes, "installed", False):
         return
     _watch_writes.installed = True
@@ -346,25 +303,26 @@ def _watch_writes() -> None:
 
     @event.listens_for(Engine, "after_cursor_execute")
     def _note_write(conn, cursor, statement, parameters, context, executemany):
-        if getattr(_local, "shared_wrote", False) or not statement.lstrip()[:7].upper().startswith(
-                ("INSERT", "UPDATE", "DELETE", "REPLACE")):
+        if not statement.lstrip()[:7].upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE")):
+            return
+        info = conn.info
+        if info.get(WROTE):
             return
         try:
             cache = current_app.extensions.get("circle_shared_parts")
-        except RuntimeError:  # no app context: no cache to keep exact here
-            return
+        except RuntimeError:  # no app context (a script): every watched column counts
+            cache = None
         columns = cache.user_columns if cache is not None else WATCHED_USER_FIELDS
         if touches_shared(statement, columns):
-            _local.shared_wrote = True
+            info[WROTE] = True
 
-    @event.listens_for(Session, "after_commit")
-    def _bump_after_commit(sess):
-        if not getattr(_local, "shared_wrote", False):
+    @event.listens_for(Session, "before_commit")
+    def _bump_before_commit(sess):
+        # Last before COMMIT: the session's pending changes are written first, then the bump, so
+        # the generation row's lock is the last one taken (no deadlock with other writers).
+        if not sess.in_transaction():
             return
-        _local.shared_wrote = False
-        try:
-            cache = current_app.extensions.get("circle_shared_parts")
-        except RuntimeError:
-            return
-        if cache is not None:
-            cache.bump()
+        sess.flush()
+        conn = sess.connection()
+        if conn.info.pop(WROTE, False):
+            bump_generation(conn)

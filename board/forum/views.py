@@ -303,7 +303,11 @@ def thread(thread_id: int, slug: str | None = None):
         viewer=viewer, thread=thread, can_quote=can_write, muted_ids=viewer_state.muted_ids,
         root=request.script_root, gestures=mine, here=request.script_root + request.full_path.rstrip("?"),
     )
-    posts_html = assemble(shared, **viewer_part) if shared is not None else render_posts(page.posts, **viewer_part)
+    if shared is not None:
+        keep = shared_parts.page_keeper(thread, audience, (after, before, start, last, per_page))
+        posts_html = assemble(shared, keep=keep, **viewer_part)
+    else:
+        posts_html = render_posts(page.posts, **viewer_part)
     # The rest of a member's page comes from a shell shared by members who see it alike
     # (board/page_shell.py): the key is everything the template reads about her besides its slots.
     shell_key = None

@@ -1,5 +1,6 @@
 """All models, importable from one place."""
 from board.models.base import Base, utcnow
+from board.models.cache import SharedGeneration
 from board.models.forum import (
     DELETED, HIDDEN, PENDING, PUBLISHED, REJECTED, REMOVED, Post, PostRevision, Thread, Topic,
 )
@@ -25,7 +26,7 @@ __all__ = [
     "Notification", "MailMessage", "Story", "StoryTheme", "Reaction", "Bookmark", "Draft", "REACTION_KINDS",
     "DiagnosisProfile", "SitePage", "SitePageRevision", "Follow", "Mute", "NotificationSettings", "PostPublication", "Mention",
     "TotpSecret", "RecoveryCode", "WebAuthnCredential", "UserSession", "Welcomer", "NewcomerNudge",
-    "HealthSettings", "Image", "MediaBlob",
+    "HealthSettings", "Image", "MediaBlob", "SharedGeneration",
     "Conversation", "ConversationMember", "Message", "Block", "MessagePreferences",
     "PENDING", "PUBLISHED", "HIDDEN", "REJECTED", "REMOVED", "DELETED",
 ]

@@ -7,7 +7,7 @@ import re
 import socket
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from board.extensions import db
 from board.forum import shared_parts
@@ -226,7 +226,7 @@ def test_without_the_bump_the_cached_page_would_be_stale(app, make, cast, monkey
     thread, first, _, p = cast
     carol, dave = _client(app, p["carol"]), _client(app, p["dave"])
     _warm(app, carol, thread)
-    monkeypatch.setattr(shared_parts.SharedParts, "bump", lambda self: None)
+    monkeypatch.setattr(shared_parts, "bump_generation", lambda connection: None)
     assert dave.post(f"/posts/{first.id}/edit", data={"body": "Dave changed his words"}).status_code in (302, 303)
     assert "Dave's first reply" in _page(carol, thread)  # stale: what the real bump prevents
 
@@ -311,7 +311,7 @@ def test_redis_away_pages_render_uncached_logged_once_then_cached_again(app, mak
     assert cache.entries  # cached again
 
 
-def test_two_workers_share_the_generation_through_redis(app, make, cast):
+def test_two_workers_share_the_generation_through_the_database(app, make, cast):
     """Worker A keeps a page; a write handled by worker B invalidates it at once."""
     import redis
 
@@ -323,7 +323,6 @@ def test_two_workers_share_the_generation_through_redis(app, make, cast):
     worker_b = shared_parts.SharedParts(app)
     for w in (worker_a, worker_b):
         w.redis = redis.Redis.from_url(url)
-    worker_a.bump()  # this test's database is new to the Redis other tests used
     carol, dave = _client(app, p["carol"]), _client(app, p["dave"])
     app.extensions["circle_shared_parts"] = worker_a
     assert "Dave's first reply" in _page(carol, thread)
@@ -332,7 +331,7 @@ def test_two_workers_share_the_generation_through_redis(app, make, cast):
     assert dave.post(f"/posts/{first.id}/edit", data={"body": "Dave edits on worker B"}).status_code in (302, 303)
     assert worker_a.entries  # worker A was not told in-process...
     app.extensions["circle_shared_parts"] = worker_a
-    assert "Dave edits on worker B" in _page(carol, thread)  # ...the generation in Redis did
+    assert "Dave edits on worker B" in _page(carol, thread)  # ...the generation in the database did
     # The thread itself (kept per process with the shared parts) too: locked through worker B
     app.extensions["circle_shared_parts"] = worker_b
     with app.app_context():
@@ -389,33 +388,50 @@ def test_member_topic_and_home_query_counts(app, make, cast, count_queries):
         assert len(hit) < len(miss) and len(hit) <= 3, (url, hit)
 
 
-def test_generation_read_on_its_own_connection_sees_other_workers_writes_and_reconnects(app, make, cast):
-    """The generation is read on a connection of the cache's own (SharedParts._get_generation):
-    every read still asks Redis, so another worker's bump shows at once, and a dropped
-    connection is made again on the next read, without an outage."""
-    import redis
+def _generation(app) -> int:
+    with app.app_context():
+        return db.session.scalar(text("SELECT value FROM shared_generation WHERE id = 1"))
 
-    url = _redis_url()
-    if url is None:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    worker_a, worker_b = shared_parts.SharedParts(app), shared_parts.SharedParts(app)
-    for w in (worker_a, worker_b):
-        w.redis = redis.Redis.from_url(url)
-    worker_a.bump()
-    first = worker_a.generation()
-    assert worker_a.generation() == first == worker_b.generation()
-    worker_b.bump()  # another worker's write
-    assert worker_a.generation() == first + 1
-    worker_a._conn.disconnect()  # e.g. Redis closed an idle connection
-    worker_b.bump()
-    assert worker_a.generation() == first + 2
-    assert not worker_a.outage
-    # Redis itself closes the kept connection (an idle timeout, a restart): read again, no outage
-    worker_a._conn.send_command("CLIENT", "ID")
-    conn_id = worker_a._conn.read_response()
-    assert worker_b.redis.client_kill_filter(_id=conn_id) == 1
-    worker_b.bump()
-    assert worker_a.generation() == first + 3
-    assert not worker_a.outage
-    worker_a.redis = redis.Redis.from_url(url)  # a new client: read on a new connection
-    assert worker_a.generation() == first + 3
+
+def test_the_generation_is_read_with_the_member_and_bumped_in_the_writes_own_transaction(
+        app, make, cast, count_queries):
+    """No round trip of its own: the user loader's query (the request's first) reads the generation;
+    a write adds one to it as part of the same transaction, so a rolled-back write changes nothing."""
+    thread, first, _, p = cast
+    carol = _client(app, p["carol"])
+    with count_queries() as queries:
+        _page(carol, thread)
+    assert "shared_generation" in queries[0] and "user_sessions" in queries[0]
+    assert sum("shared_generation" in q for q in queries) == 1
+    before = _generation(app)
+    with app.app_context():
+        db.session.execute(update(Post).where(Post.id == first.id).values(body_html="<p>Never kept</p>"))
+        db.session.rollback()
+    assert _generation(app) == before
+    with app.app_context():
+        db.session.execute(update(Post).where(Post.id == first.id).values(body_html="<p>Kept</p>"))
+        db.session.commit()
+    assert _generation(app) == before + 1
+    with app.app_context():  # a setting no shared part shows: no bump
+        db.session.execute(update(User).where(User.id == p["carol"].id).values(text_size="large"))
+        db.session.commit()
+    assert _generation(app) == before + 1
+    assert "<p>Kept</p>" in _page(carol, thread)
+
+
+def test_plain_members_share_one_kept_set_of_tails_and_a_reaction_takes_a_member_out_of_it(app, make, cast):
+    """Members who wrote, pressed, bookmarked and muted nothing on a page share its tails (kept once,
+    split at the CSRF token); each still gets her own token, and her own reaction shows at once."""
+    thread, first, _, p = cast
+    bob, carol = _client(app, p["bob"]), _client(app, p["carol"])
+    bob_page, carol_page = _page(bob, thread), _page(carol, thread)
+    cache = app.extensions["circle_shared_parts"]
+    assert [key for key in cache.entries if key[0] == "page" and "plain" in key]
+    bob_tokens, carol_tokens = set(TOKEN_RE.findall(bob_page)), set(TOKEN_RE.findall(carol_page))
+    assert len(bob_tokens) == 1 and len(carol_tokens) == 1 and bob_tokens != carol_tokens
+    assert bob_page.replace(bob_tokens.pop(), "T").replace('"/users/bob">bob</a>', "ME") == \
+        carol_page.replace(carol_tokens.pop(), "T").replace('"/users/carol">carol</a>', "ME")
+    token = TOKEN_RE.search(bob_page).group(1)
+    assert bob.post(f"/posts/{first.id}/react", data={"reaction": "hugs", "csrf_token": token}).status_code in (302, 303)
+    assert 'value="hugs" aria-pressed="true"' in _page(bob, thread)
+    assert 'value="hugs" aria-pressed="true"' not in _page(carol, thread)
