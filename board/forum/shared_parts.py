@@ -320,7 +320,7 @@ def _watch_writes() -> None:
     def _bump_before_commit(sess):
         # Last before COMMIT: the session's pending changes are written first, then the bump, so
         # the generation row's lock is the last one taken (no deadlock with other writers).
-        if not sess.in_transaction():
+        if not sess.in_transaction() or sess.in_nested_transaction():  # a SAVEPOINT: wait for the real COMMIT
             return
         sess.flush()
         conn = sess.connection()

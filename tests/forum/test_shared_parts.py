@@ -435,3 +435,31 @@ def test_plain_members_share_one_kept_set_of_tails_and_a_reaction_takes_a_member
     assert bob.post(f"/posts/{first.id}/react", data={"reaction": "hugs", "csrf_token": token}).status_code in (302, 303)
     assert 'value="hugs" aria-pressed="true"' in _page(bob, thread)
     assert 'value="hugs" aria-pressed="true"' not in _page(carol, thread)
+
+
+def test_a_write_in_a_savepoint_bumps_once_at_the_real_commit_as_its_last_statement(app, make, cast):
+    """The generation row is locked last (no writer holds it while waiting for another row), so a
+    SAVEPOINT's release doesn't bump it; the outer COMMIT does, once, after every other write."""
+    from sqlalchemy import event
+
+    thread, first, second, p = cast
+    before = _generation(app)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+        def record(conn, cursor, statement, *args):
+            statements.append(" ".join(statement.split())[:60])
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            with db.session.begin_nested():
+                db.session.execute(update(Post).where(Post.id == first.id).values(body_html="<p>In a savepoint</p>"))
+            db.session.execute(update(Post).where(Post.id == second.id).values(body_html="<p>After it</p>"))
+            db.session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+    assert _generation(app) == before + 1
+    bumps = [i for i, s in enumerate(statements) if s.startswith("UPDATE shared_generation")]
+    writes = [i for i, s in enumerate(statements) if s.startswith("UPDATE posts")]
+    assert len(bumps) == 1 and bumps[0] > max(writes), statements
