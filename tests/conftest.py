@@ -8,6 +8,7 @@ Mark a test with `@pytest.mark.csrf` to keep CSRF protection switched on.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,6 +109,10 @@ def app(db_template, tmp_path, request):
             names = ", ".join(f'"{t}"' for t in db_template["tables"])
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # The shared parts' generation row, as a new database has it: a value no earlier
+                # test's cached pages (kept in Redis under this same database URL) were made under
+                conn.execute(text("INSERT INTO shared_generation (id, value) VALUES (1, :value)"),
+                             {"value": random.randrange(1 << 32, 1 << 52)})
         db.engine.dispose()
 
 
