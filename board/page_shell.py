@@ -91,9 +91,10 @@ def render(template: str, key: tuple | None, *, fills: dict[str, str], **context
     there, else rendered as usual. `fills` are this viewer's values of the page's own slots
     (passed to the template as variables of those names); `key` is everything else the page
     shows of the viewer (None: render for her alone)."""
-    cache = current_app.extensions.get("circle_shared_parts")
-    generation = g.get("shared_generation")
-    if key is None or cache is None or generation is None or session.get("_flashes"):
+    from board.forum.shared_parts import cache_and_generation
+
+    cache, generation = cache_and_generation()
+    if key is None or cache is None or session.get("_flashes"):
         return render_template(template, **fills, **context)
     full_key = ("shell", template, *key, *base_key(), request.full_path, request.script_root)
     parts = cache.get_or_build(full_key, generation, lambda: _build(template, fills, context),

@@ -207,11 +207,6 @@ class ThreadState:
 NO_STATE = ThreadState()
 
 
-def thread_state_stmt():
-    first, *rest = thread_state_selects()
-    return first.union_all(*rest)
-
-
 @functools.cache
 def thread_state_selects() -> tuple:
     """Follow + mutes + unread count in one UNION, built once per process (`viewer_id`, `thread_id`)."""
@@ -236,17 +231,9 @@ def thread_state_selects() -> tuple:
     return mutes, follows, unread, messages, requests, own
 
 
-def thread_page_state(viewer, thread: Thread) -> ThreadState:
-    """One query for a logged-in viewer (follow + mutes in a UNION), none for a visitor."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return NO_STATE
-    # Plain columns: run on the session's connection (Core), skipping the ORM's result processing.
-    params = {"viewer_id": viewer.id, "thread_id": thread.id}
-    return thread_state_from_rows(db.session.connection().execute(thread_state_stmt(), params))
-
-
 def thread_state_from_rows(rows) -> ThreadState:
-    """The ThreadState from `thread_state_stmt()`'s (ref, kind) rows; the navigation's counts go to g."""
+    """The ThreadState from the (ref, kind) rows of `thread_state_selects()` (forum.queries.thread_viewer);
+    the navigation's counts go to g."""
     mode, muted, own = None, set(), 0
     for ref, kind in rows:
         if kind == "mute":

@@ -103,6 +103,9 @@ def touches_shared(statement: str, user_columns: frozenset) -> bool:
     return any(name.lower() in user_columns for name in _SET_COLUMN_RE.findall(assignments))
 
 
+_MISSING = object()
+
+
 class SharedParts:
     def __init__(self, app: Flask):
         from board.models import User
@@ -158,13 +161,9 @@ class SharedParts:
         """The entry for `key` made under `generation`: kept here, else in Redis, else `build()`
         (then kept in both). `encode`/`decode` turn it into JSON-able data and back."""
         now = time.time()
-        entry = self.entries.get(key)
-        if entry is not None:
-            made_under, expires, shared = entry
-            if made_under == generation and expires > now:
-                self.entries.move_to_end(key)
-                return shared
-            del self.entries[key]
+        shared = self._kept(key, generation, now)
+        if shared is not _MISSING:
+            return shared
         redis_key = self.prefix + str(generation) + ":" + ":".join(map(str, key))
         if self.redis is not None:
             try:
@@ -192,16 +191,24 @@ class SharedParts:
     def local(self, key: tuple, generation: int, build):
         """Like get_or_build, but kept in this process only (objects that aren't JSON)."""
         now = time.time()
-        entry = self.entries.get(key)
-        if entry is not None:
-            made_under, expires, kept = entry
-            if made_under == generation and expires > now:
-                self.entries.move_to_end(key)
-                return kept
-            del self.entries[key]
+        kept = self._kept(key, generation, now)
+        if kept is not _MISSING:
+            return kept
         kept = build()
         self._keep(key, generation, now + self.seconds, kept)
         return kept
+
+    def _kept(self, key: tuple, generation: int, now: float):
+        """This process's entry for `key` if it was made under `generation` and is fresh, else _MISSING."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return _MISSING
+        made_under, expires, kept = entry
+        if made_under == generation and expires > now:
+            self.entries.move_to_end(key)
+            return kept
+        del self.entries[key]
+        return _MISSING
 
     def _keep(self, key, generation, expires, shared) -> None:
         self.entries[key] = (generation, expires, shared)
@@ -210,12 +217,21 @@ class SharedParts:
             self.entries.popitem(last=False)
 
 
-def shared_posts(thread, audience: str, page_args: tuple, build) -> SharedPosts | None:
-    """The shared part of this thread page for `audience`, from the cache or `build()`; None
-    when there is no cache or its generation can't be known (the caller renders as usual)."""
+def cache_and_generation() -> tuple["SharedParts | None", int | None]:
+    """This app's shared-parts cache and this request's generation; (None, None) when either is
+    missing (no cache, or the generation can't be known): then nothing may be kept or reused."""
     cache = current_app.extensions.get("circle_shared_parts")
     generation = g.get("shared_generation")
     if cache is None or generation is None:
+        return None, None
+    return cache, generation
+
+
+def shared_posts(thread, audience: str, page_args: tuple, build) -> SharedPosts | None:
+    """The shared part of this thread page for `audience`, from the cache or `build()`; None
+    when there is no cache or its generation can't be known (the caller renders as usual)."""
+    cache, generation = cache_and_generation()
+    if cache is None:
         return None
     from board.templating import viewer_zone
 
@@ -227,9 +243,8 @@ def page_keeper(thread, audience: str, page_args: tuple):
     """`keep(key, build)` for what one thread page's viewers share beyond its shared part (the
     plain tails of board/forum/render.assemble), kept per process under the generation; None
     when there is no cache."""
-    cache = current_app.extensions.get("circle_shared_parts")
-    generation = g.get("shared_generation")
-    if cache is None or generation is None:
+    cache, generation = cache_and_generation()
+    if cache is None:
         return None
     from board.templating import viewer_zone
 
@@ -240,9 +255,8 @@ def page_keeper(thread, audience: str, page_args: tuple):
 def local_object(key: tuple, build):
     """A read-only object for this generation, kept per process (e.g. a thread page's thread and
     topic, detached from its session); None when there is no cache or no known generation."""
-    cache = current_app.extensions.get("circle_shared_parts")
-    generation = g.get("shared_generation")
-    if cache is None or generation is None:
+    cache, generation = cache_and_generation()
+    if cache is None:
         return None
     return cache.local(("local", *key), generation, build)
 
@@ -251,9 +265,8 @@ def shared_fragment(name: str, args: tuple, build):
     """Shared HTML (a string, or a list of strings) of a listing page (topic, home), from the cache
     or `build()`; `build()` itself when there is no cache. `args` must name everything the
     HTML depends on except the time zone and the generation (added here)."""
-    cache = current_app.extensions.get("circle_shared_parts")
-    generation = g.get("shared_generation")
-    if cache is None or generation is None:
+    cache, generation = cache_and_generation()
+    if cache is None:
         return build()
     from board.templating import viewer_zone
 
