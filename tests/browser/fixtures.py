@@ -90,3 +90,17 @@ def screenshot(page, name: str, widths=((1280, 800), (375, 812))) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}-{w}x{h}.png"), full_page=True)
     if original:
         page.set_viewport_size(original)
+
+
+def watched_page(browser, width=390, height=844, *, accept_dialogs: bool = False):
+    """A new context and page at `width` × `height` (a phone by default), with the page's script
+    errors and console errors collected in the returned list (a journey asserts it stays empty)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    if accept_dialogs:  # "Are you sure?" confirmations
+        page.on("dialog", lambda d: d.accept())
+    return context, page, errors

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.browser.fixtures import screenshot
+from tests.browser.fixtures import screenshot, watched_page
 from tests.browser.world import browser_login, cheap_password_hashing
 
 
@@ -14,17 +14,6 @@ def _go(page, locator) -> None:
     """Click something that loads a new page, and wait for it."""
     with page.expect_navigation():
         locator.click()
-
-
-def _context_page(browser, width=390, height=844):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("dialog", lambda d: d.accept())
-    return context, page, errors
 
 
 def test_two_members_talk_privately_one_reports_and_a_moderator_handles_it(app, make, browser, live_server,
@@ -36,7 +25,7 @@ def test_two_members_talk_privately_one_reports_and_a_moderator_handles_it(app, 
     base = live_server
 
     # Alice starts a thread; Bob replies there: that is how they meet.
-    alice_ctx, alice, alice_errors = _context_page(browser)
+    alice_ctx, alice, alice_errors = watched_page(browser, accept_dialogs=True)
     browser_login(alice, base, "alice")
     alice.goto(base + "/topics/newly-diagnosed/new")
     alice.get_by_label("Title").fill("Scan day nerves again")
@@ -44,7 +33,7 @@ def test_two_members_talk_privately_one_reports_and_a_moderator_handles_it(app, 
     _go(alice, alice.get_by_role("button", name="Post thread"))
     thread_url = alice.url
 
-    bob_ctx, bob, bob_errors = _context_page(browser)
+    bob_ctx, bob, bob_errors = watched_page(browser, accept_dialogs=True)
     browser_login(bob, base, "bob")
     bob.goto(thread_url)
     bob.get_by_label("Your reply").fill("Every time. I bring a crossword and a friend.")
@@ -97,7 +86,7 @@ def test_two_members_talk_privately_one_reports_and_a_moderator_handles_it(app, 
     assert "Thank you for telling us" in bob.content()
 
     # The moderator handles it: only the reported message and the two before it are shown.
-    mod_ctx, mod, mod_errors = _context_page(browser, 1280, 800)
+    mod_ctx, mod, mod_errors = watched_page(browser, 1280, 800, accept_dialogs=True)
     browser_login(mod, base, "mod")
     mod.goto(base + "/moderation")
     assert "zqlater" not in mod.content()  # the queue never quotes a private message

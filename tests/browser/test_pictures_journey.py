@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 
 from tests.browser import axe
-from tests.browser.fixtures import screenshot
+from tests.browser.fixtures import screenshot, watched_page
 from tests.browser.world import browser_login, cheap_password_hashing
 from tests.media import pictures
 
@@ -21,16 +21,6 @@ DROP = """([b64, name]) => {
 }"""
 
 
-def _context_page(browser, width=390, height=844):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    return context, page, errors
-
-
 def test_a_photo_dropped_in_a_new_thread_waits_for_a_moderator_then_appears(app, make, browser, live_server,
                                                                            monkeypatch):
     cheap_password_hashing(monkeypatch)
@@ -38,7 +28,7 @@ def test_a_photo_dropped_in_a_new_thread_waits_for_a_moderator_then_appears(app,
     make.user("mod", role="moderator", display_name="Mo")
     base = live_server
 
-    member_ctx, member, member_errors = _context_page(browser)
+    member_ctx, member, member_errors = watched_page(browser)
     browser_login(member, base, "june")
     member.goto(base + "/topics/newly-diagnosed/new")
     assert member.locator("[data-media-drop]").is_visible()  # JavaScript offers the drop zone
@@ -60,7 +50,7 @@ def test_a_photo_dropped_in_a_new_thread_waits_for_a_moderator_then_appears(app,
     assert member.get_by_text("Twelve sessions, one scarf.").is_visible()
     thread_url = member.url
 
-    mod_ctx, mod, mod_errors = _context_page(browser, 1280, 800)
+    mod_ctx, mod, mod_errors = watched_page(browser, 1280, 800)
     browser_login(mod, base, "mod")
     mod.goto(base + "/moderation?kind=pending_image")
     with mod.expect_navigation():
@@ -96,7 +86,7 @@ def test_a_member_drags_the_square_for_her_profile_picture(app, make, browser, l
     cheap_password_hashing(monkeypatch)
     make.user("rosa", display_name="Rosa L.", trust_level=2)
     base = live_server
-    context, page, errors = _context_page(browser)
+    context, page, errors = watched_page(browser)
     browser_login(page, base, "rosa")
     page.goto(base + "/settings/picture")
     assert page.locator(".avatar-current .avatar").inner_text() == "RL"
